@@ -1,0 +1,1 @@
+"""Logic behind the template's Copier tasks; the scripts in hooks/ are thin entry points."""

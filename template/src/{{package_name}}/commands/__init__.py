@@ -1,0 +1,1 @@
+"""One module per command, each with a main(); cli.py exposes them all, lazily imported."""

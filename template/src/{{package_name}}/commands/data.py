@@ -1,0 +1,55 @@
+"""`data`: bundled data -> data/raw -> data/staging -> data/transformed, and cleaning up."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..config import load_params, project_root
+from ..etl.datasets import get_dataset
+from ..etl.load import load_raw
+from ..etl.staging import stage
+from ..etl.transform import transform
+from ..paths import ProjectPaths
+
+STEPS = ("load", "stage", "transform")
+
+
+def main(steps: Sequence[str] = STEPS, overrides: Sequence[str] = ()) -> None:
+    """Run the chosen data steps in pipeline order."""
+    unknown = [step for step in steps if step not in STEPS]
+    if unknown:
+        raise ValueError(f"Unknown data step(s) {unknown}; choose from {', '.join(STEPS)}.")
+    params = load_params(overrides)
+    paths = ProjectPaths(project_root())
+    name = params["data"]["dataset"]
+    target = get_dataset(name).target
+    raw_file, staging_file = paths.raw_file(name), paths.staging_file(name)
+    train_file, test_file = paths.train_file(name), paths.test_file(name)
+    if "load" in steps:
+        _, written = load_raw(paths, params["data"])
+        print(f"raw        {raw_file.relative_to(paths.root)}" + ("" if written else " (kept: raw data is immutable)"))
+    if "stage" in steps:
+        staged = stage(raw_file, staging_file, target)
+        print(f"staging    {staging_file.relative_to(paths.root)} ({len(staged)} rows)")
+    if "transform" in steps:
+        train_rows, test_rows = transform(staging_file, train_file, test_file, target, params["etl"])
+        print(f"train      {train_file.relative_to(paths.root)} ({train_rows} rows)")
+        print(f"test       {test_file.relative_to(paths.root)} ({test_rows} rows)")
+
+
+def clean(include_raw: bool = False) -> list[Path]:
+    """Delete generated data (staging, transformed, predictions; raw too if asked), keep .gitkeep."""
+    paths = ProjectPaths(project_root())
+    folders = [paths.staging, paths.transformed, paths.predictions] + ([paths.raw] if include_raw else [])
+    removed = []
+    for folder in folders:
+        for path in sorted(folder.rglob("*"), reverse=True):
+            if path.name == ".gitkeep":
+                continue
+            if path.is_dir():
+                path.rmdir()
+            else:
+                path.unlink()
+            removed.append(path)
+    return removed

@@ -1,0 +1,34 @@
+"""`evaluate`: score a trained model on the hold-out set and write reports/metrics.json."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ..config import load_params, project_root
+from ..helpers.files import atomic_write_text
+from ..model.features import select_features, split_target
+from ..model.scoring import score
+from ..paths import ProjectPaths
+from .loading import load_trained
+
+
+def main(model_path: Path | None = None, overrides: Sequence[str] = ()) -> dict[str, float]:
+    """Score the latest (or given) model on its dataset's hold-out set; write metrics JSON."""
+    params = load_params(overrides)
+    paths = ProjectPaths(project_root())
+    model, metadata = load_trained(paths, model_path)
+    test_file = paths.test_file(metadata["data"]["dataset"])
+    if not test_file.is_file():
+        raise FileNotFoundError(f"{test_file} not found: run `make data` first.")
+    features, target = split_target(pd.read_parquet(test_file), metadata["data"]["target"])
+    types = {f["name"]: f["type"] for f in metadata["features"]}
+    metrics = score(model, select_features(features, types), target, list(params["evaluate"]["metrics"]))
+    report = {"model": metadata["model"]["path"], "rows": len(target), "metrics": metrics}
+    atomic_write_text(paths.metrics_file, json.dumps(report, indent=2) + "\n")
+    print(f"metrics    {paths.metrics_file.relative_to(paths.root)}: "
+          + ", ".join(f"{m}={v:.4f}" for m, v in metrics.items()))
+    return metrics

@@ -1,0 +1,82 @@
+"""`predict`: batch predictions from a Parquet or CSV file into data/predictions.
+
+The input is read and written in chunks of predict.chunk_rows rows, so memory stays flat
+however large the file is. The output appears only when every chunk succeeded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..config import load_params, project_root
+from ..helpers.files import atomic_path
+from ..model import predict as model_output
+from ..model.features import select_features
+from ..paths import ProjectPaths
+from .loading import load_trained
+
+SUPPORTED = (".parquet", ".csv")
+
+
+def read_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """Yield the rows of a Parquet or CSV file, chunk_rows at a time."""
+    if path.suffix == ".parquet":
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+            yield batch.to_pandas()
+    else:
+        yield from pd.read_csv(path, chunksize=chunk_rows)
+
+
+def write_chunks(chunks: Iterator[pd.DataFrame], output: Path) -> int:
+    """Write chunks to a Parquet or CSV file atomically; return the number of rows."""
+    rows = 0
+    with atomic_path(output) as tmp:
+        writer = None
+        try:
+            for chunk in chunks:
+                if output.suffix == ".parquet":
+                    table = pa.Table.from_pandas(chunk, preserve_index=False)
+                    writer = writer or pq.ParquetWriter(tmp, table.schema)
+                    writer.write_table(table)
+                else:
+                    chunk.to_csv(tmp, mode="a", header=rows == 0, index=False)
+                rows += len(chunk)
+        finally:
+            if writer is not None:
+                writer.close()
+    return rows
+
+
+def main(
+    input_path: Path | None = None,
+    output_path: Path | None = None,
+    model_path: Path | None = None,
+    overrides: Sequence[str] = (),
+) -> Path:
+    """Predict every row of the input file with the latest (or given) model."""
+    params = load_params(overrides)
+    paths = ProjectPaths(project_root())
+    model, metadata = load_trained(paths, model_path)
+    source = paths.resolve(
+        input_path or params["predict"]["input"] or paths.test_file(metadata["data"]["dataset"])
+    )
+    output = paths.resolve(output_path or params["predict"]["output"])
+    for path in (source, output):
+        if path.suffix not in SUPPORTED:
+            raise ValueError(f"{path}: only {' and '.join(SUPPORTED)} files are supported.")
+    if not source.is_file():
+        raise FileNotFoundError(f"Input {source} not found: run `make data` or pass --input.")
+    types = {f["name"]: f["type"] for f in metadata["features"]}
+    chunk_rows = int(params["predict"]["chunk_rows"])
+    predictions = (
+        model_output.predict(model, select_features(chunk, types))
+        for chunk in read_chunks(source, chunk_rows)
+    )
+    rows = write_chunks(predictions, output)
+    print(f"predictions {output} ({rows} rows)")
+    return output

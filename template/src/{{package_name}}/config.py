@@ -1,0 +1,89 @@
+"""Parameters: params.yaml is the one source of truth, overridable with dotted `a.b=c` pairs.
+
+Order of precedence, lowest first:
+1. params.yaml in the project root;
+2. the PARAMS_OVERRIDES environment variable, space-separated `a.b=c` pairs (parago.yml's `env`
+   exports it, so `pgo train --env params_overrides=train.n_estimators=50` reaches this);
+3. `a.b=c` arguments on the command line (`make train ARGS="train.n_estimators=50"`).
+Values are parsed as YAML (`3` is an int, `null` is None). A key that params.yaml does not
+define is an error, so a typo never silently does nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PARAMS_FILE = "params.yaml"
+OVERRIDES_ENV = "PARAMS_OVERRIDES"
+
+
+class ConfigError(ValueError):
+    """A parameter file or override that cannot be used; the message says how to fix it."""
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above start that holds params.yaml (the current one if none)."""
+    start = (start or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / PARAMS_FILE).is_file():
+            return folder
+    return start
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """Split `a.b=c` into (["a", "b"], parsed c)."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(f"Override {text!r} must look like section.key=value, e.g. train.seed=1")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"Override {text!r}: value is not valid YAML ({error})") from error
+    return key.strip().split("."), value
+
+
+def apply_override(params: dict[str, Any], text: str) -> None:
+    """Set one dotted key in params, refusing keys that params.yaml does not define."""
+    path, value = parse_override(text)
+    node: Any = params
+    for depth, part in enumerate(path):
+        if not isinstance(node, dict) or part not in node:
+            known = ", ".join(sorted(node)) if isinstance(node, dict) else "none (not a section)"
+            where = ".".join(path[:depth]) or "the top level"
+            raise ConfigError(
+                f"Unknown parameter {'.'.join(path)!r}: {where} has no key {part!r}. "
+                f"Known keys there: {known}."
+            )
+        if depth == len(path) - 1:
+            node[part] = value
+        else:
+            node = node[part]
+
+
+def load_params(
+    overrides: Sequence[str] = (),
+    root: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Read params.yaml and apply environment then command-line overrides."""
+    root = root or project_root()
+    path = root / PARAMS_FILE
+    if not path.is_file():
+        raise ConfigError(f"{path} not found: run commands from the project folder.")
+    try:
+        params = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path} is not valid YAML: {error}") from error
+    if not isinstance(params, dict):
+        raise ConfigError(f"{path} must hold a mapping of sections, not {type(params).__name__}.")
+    params = copy.deepcopy(params)
+    environ = os.environ if environ is None else environ
+    for text in [*environ.get(OVERRIDES_ENV, "").split(), *overrides]:
+        apply_override(params, text)
+    return params

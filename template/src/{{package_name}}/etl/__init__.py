@@ -1,0 +1,1 @@
+"""Extract, transform, load: bundled data -> data/raw -> data/staging -> data/transformed."""

@@ -1,0 +1,1 @@
+"""Small utilities shared by the ETL, model and command modules."""

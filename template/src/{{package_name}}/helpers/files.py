@@ -1,0 +1,47 @@
+"""File helpers: atomic writes and checksums, so no reader ever sees a half-written file."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+
+@contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside target; rename it onto target only if the block succeeds."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def atomic_write(target: Path, write: Callable[[Path], object]) -> Path:
+    """Call write(tmp_path) and move the result onto target atomically."""
+    with atomic_path(target) as tmp:
+        write(tmp)
+    return Path(target)
+
+
+def atomic_write_text(target: Path, text: str) -> Path:
+    """Write text to target atomically."""
+    return atomic_write(target, lambda tmp: tmp.write_text(text))
+
+
+def sha256_file(path: Path, chunk_size: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read in chunks so large data files do not fill memory."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(chunk_size), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
