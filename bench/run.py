@@ -1,0 +1,240 @@
+"""Benchmarks of the template: how long rendering, training and getting started take.
+
+Why these three figures:
+1. `copier copy` is what every new user pays first, and what the test suite pays per rendered project.
+2. `make train` against bench/bare_train.py (same data, pipeline, parameters and skops save, with nothing
+   else) shows what the framework around the model costs; `make train ARGS="train.cv_folds=0"` removes
+   the 5-fold cross-validation, which the bare script does not do, so the two ratios separate the cost
+   of CV from the cost of make, the CLI, params, hold-out scoring and metadata.
+3. copy + `make env` + `make train` in a fresh directory is the time from nothing to a trained model
+   that the README promises, measured with the uv cache warm (the first, warming run is shown apart).
+
+Every command is run with subprocess and timed with time.perf_counter; the figures are the median and
+the minimum of --repeat runs, because the median resists one-off hiccups and the minimum is the
+closest to the machine's true cost. The script only prints: it never passes or fails on times, only
+when a command itself fails. Usage: `make bench`, or `python bench/run.py [--json] [--repeat N]`.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+TOOLS = TEMPLATE / ".venv" / "bin"
+BARE_SCRIPT = TEMPLATE / "bench" / "bare_train.py"
+TRAIN_FILE = Path("data/transformed/penguins-train.parquet")
+COPY = [str(TOOLS / "copier"), "copy", "--trust", "--defaults", "--vcs-ref=HEAD", "--quiet", str(TEMPLATE)]
+NO_CV = "ARGS=train.cv_folds=0"
+
+
+def bench_env():
+    """The environment of every command: the template's tools first, no prompts, no telemetry.
+
+    Variables that would change what is measured are dropped: a parent make's flags (when run by
+    `make bench`), parameter overrides, and an activated virtualenv that uv would complain about.
+    """
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "ARGS", "PARAMS_OVERRIDES", "VIRTUAL_ENV"}}
+    env.update({
+        "PATH": f"{TOOLS}{os.pathsep}{env.get('PATH', '')}",
+        "DVC_NO_ANALYTICS": "1",
+        "CI": "1",
+        "GIT_TERMINAL_PROMPT": "0",
+        "PIP_NO_INPUT": "1",
+        "UV_NO_PROGRESS": "1",
+    })
+    return env
+
+
+ENV = bench_env()
+
+
+def run(cmd, cwd=None):
+    """Run cmd to completion and return its wall time in seconds; show its output if it fails."""
+    started = time.perf_counter()
+    done = subprocess.run(cmd, cwd=cwd, env=ENV, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.stderr.write(f"command failed ({done.returncode}): {' '.join(map(str, cmd))}\n")
+        sys.stderr.write(done.stdout + done.stderr)
+        raise SystemExit(1)
+    return seconds
+
+
+def output(cmd, cwd=None):
+    """The stripped stdout of cmd, or "?" when it cannot run: only used for the header."""
+    try:
+        return subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+
+
+def version(tool):
+    """The version word of `tool --version` ("copier 9.19.1", "uv 0.13.8 (...)"), or "?"."""
+    words = output([str(TOOLS / tool), "--version"]).split()
+    return words[1] if len(words) > 1 else "?"
+
+
+def progress(message):
+    """Say what is running on stderr, so stdout holds only the table (or the JSON)."""
+    print(f"  bench: {message}", file=sys.stderr, flush=True)
+
+
+def machine_info():
+    """What the figures depend on: CPUs, interpreter, tool versions and the template revision."""
+    cpu = "?"
+    if Path("/proc/cpuinfo").is_file():
+        models = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")]
+        cpu = models[0] if models else cpu
+    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    dirty = output(["git", "status", "--porcelain"], cwd=TEMPLATE)
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "cpu": cpu,
+        "nproc": nproc,
+        "python": platform.python_version(),
+        "copier": version("copier"),
+        "uv": version("uv"),
+        "template": output(["git", "rev-parse", "--short", "HEAD"], cwd=TEMPLATE) + (" + uncommitted" if dirty else ""),
+    }
+
+
+def summary(times):
+    """Median and minimum of a list of seconds, plus the raw runs for --json."""
+    return {"median": statistics.median(times), "min": min(times), "runs": times}
+
+
+def bench_copy(root, repeat):
+    """1. `copier copy` of the template into a fresh directory each time."""
+    times = []
+    for i in range(repeat):
+        progress(f"copier copy {i + 1}/{repeat}")
+        times.append(run(COPY + [str(root / f"copy-{i}")]))
+    return summary(times)
+
+
+def bench_start(root, repeat):
+    """3. copy + make env + make train in a fresh directory; the first run warms the uv cache.
+
+    Returns the phase timings and the last project, whose data is prepared, for bench_train.
+    """
+    phases = {"copy": [], "env": [], "train": [], "total": []}
+    first = None
+    for i in range(repeat + 1):
+        progress(f"copy + make env + make train {i}/{repeat}" + (" (warm-up)" if i == 0 else ""))
+        project = root / f"start-{i}"
+        times = {"copy": run(COPY + [str(project)]),
+                 "env": run(["make", "env"], cwd=project),
+                 "train": run(["make", "train"], cwd=project)}
+        times["total"] = sum(times.values())
+        if i == 0:
+            first = times
+        else:
+            for phase, seconds in times.items():
+                phases[phase].append(seconds)
+    result = {phase: summary(times) for phase, times in phases.items()}
+    result["first_run"] = first
+    return result, project
+
+
+def bench_train(project, root, repeat):
+    """2. make train (with and without CV) against the bare script, round-robin after one warm-up each.
+
+    Alternating the three commands spreads any drift of the machine evenly over them.
+    """
+    bare = [str(project / ".venv" / "bin" / "python"), str(BARE_SCRIPT), str(project / TRAIN_FILE),
+            str(root / "bare.skops")]
+    commands = {"make_train": ["make", "train"], "make_train_no_cv": ["make", "train", NO_CV], "bare": bare}
+    for name, cmd in commands.items():
+        progress(f"{name} warm-up")
+        run(cmd, cwd=project)
+    times = {name: [] for name in commands}
+    for i in range(repeat):
+        progress(f"make train / no CV / bare script {i + 1}/{repeat}")
+        for name, cmd in commands.items():
+            times[name].append(run(cmd, cwd=project))
+    result = {name: summary(values) for name, values in times.items()}
+    bare_median = result["bare"]["median"]
+    result["overhead"] = result["make_train"]["median"] / bare_median
+    result["overhead_no_cv"] = result["make_train_no_cv"]["median"] / bare_median
+    result["project_python"] = output([bare[0], "-c", "import platform; print(platform.python_version())"])
+    return result
+
+
+def table(info, results, repeat, elapsed):
+    """The results as plain text with aligned columns: one row per figure, ratios as rows too."""
+    copy, train, start = results["copy"], results["train"], results["start"]
+    rows = [
+        ("1. copier copy --defaults --trust", copy, ""),
+        ("2. make train (5-fold CV)", train["make_train"], ""),
+        ('   make train ARGS="train.cv_folds=0"', train["make_train_no_cv"], ""),
+        ("   bare script (bench/bare_train.py)", train["bare"], "fit + skops save only"),
+        ("   framework overhead: make train / bare", train["overhead"], "x"),
+        ("   overhead without CV: cv_folds=0 / bare", train["overhead_no_cv"], "x"),
+        ("3. copier copy", start["copy"], f"first run: {start['first_run']['copy']:.2f} s"),
+        ("   make env (uv sync, uv cache warm)", start["env"], f"first run: {start['first_run']['env']:.2f} s"),
+        ("   make train (prepares data)", start["train"], f"first run: {start['first_run']['train']:.2f} s"),
+        ("   total: copy to trained model", start["total"], f"first run: {start['first_run']['total']:.2f} s"),
+    ]
+    width = max(len(row[0]) for row in rows)
+    lines = [
+        f"Template benchmark, {info['date']}",
+        f"machine: {info['platform']}, {info['cpu']}, nproc {info['nproc']}",
+        f"python:  {info['python']} (bench), {train['project_python']} (generated project .venv)",
+        f"tools:   copier {info['copier']}, uv {info['uv']}; template {info['template']}",
+        f"runs:    median and min of {repeat}, after warm-up runs",
+        "",
+        f"{'measurement':<{width}}  {'median':>8}  {'min':>8}  note",
+        f"{'-' * width}  {'-' * 8}  {'-' * 8}  {'-' * 24}",
+    ]
+    for label, value, note in rows:
+        if note == "x":
+            lines.append(f"{label:<{width}}  {value:>7.2f}x  {'':>8}  ratio of medians")
+        else:
+            lines.append(f"{label:<{width}}  {value['median']:>6.2f} s  {value['min']:>6.2f} s  {note}".rstrip())
+    lines += ["", f"benchmark wall time: {elapsed:.1f} s"]
+    return "\n".join(lines)
+
+
+def main():
+    """Run the three benchmarks in temporary directories, removed at the end, and print the results."""
+    parser = argparse.ArgumentParser(description="Time rendering, training and setup of the template.")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    parser.add_argument("--repeat", type=int, default=3, help="measured runs per figure (default: 3)")
+    args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    if not (TOOLS / "copier").exists():
+        parser.error(f"{TOOLS / 'copier'} not found: run `make env` in {TEMPLATE} first")
+
+    started = time.perf_counter()
+    info = machine_info()
+    root = Path(tempfile.mkdtemp(prefix="template-bench-"))
+    try:
+        results = {"copy": bench_copy(root, args.repeat)}
+        results["start"], project = bench_start(root, args.repeat)
+        results["train"] = bench_train(project, root, args.repeat)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    elapsed = time.perf_counter() - started
+
+    if args.json:
+        print(json.dumps({"machine": info, "repeat": args.repeat, "results": results,
+                          "elapsed_seconds": elapsed}, indent=2))
+    else:
+        print(table(info, results, args.repeat, elapsed))
+
+
+if __name__ == "__main__":
+    main()

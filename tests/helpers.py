@@ -1,0 +1,101 @@
+"""Shared helpers for the template's tests: rendering, running commands, the answer matrix."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import copier
+import yaml
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+COPIER_YML = TEMPLATE / "copier.yml"
+TOOLS_BIN = Path(sys.executable).parent  # the template's .venv/bin: copier, uv, flake8
+
+LICENSES = ["Apache-2.0", "MIT", "BSD-3-Clause", "Proprietary"]
+ENV_MANAGERS = ["uv", "pip", "conda"]
+PYTHON_VERSIONS = ["3.10", "3.11", "3.12", "3.13"]
+DEFAULTS: dict[str, Any] = {
+    "license": "Apache-2.0", "env_manager": "uv", "python_version": "3.11", "include_example": True,
+}
+
+
+def render(dst: Path, **data: Any) -> Path:
+    """Render the template's working tree into dst with the given answers (defaults otherwise)."""
+    copier.run_copy(
+        str(TEMPLATE), str(dst), data=data, defaults=True, unsafe=True, vcs_ref="HEAD", quiet=True,
+    )
+    return dst
+
+
+def run(command: list[str] | str, cwd: Path, timeout: int = 900, check: bool = True,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run a command with the template's tools first on PATH; show its output when it fails."""
+    full_env = {**os.environ, "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}", **(env or {})}
+    result = subprocess.run(
+        command, cwd=cwd, env=full_env, shell=isinstance(command, str),
+        capture_output=True, text=True, timeout=timeout, check=False,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"{command} exited {result.returncode} in {cwd}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+        )
+    return result
+
+
+def is_valid(answers: dict[str, Any]) -> bool:
+    """Which answer combinations the template supports.
+
+    Every license, env_manager, python_version and include_example value combines with every
+    other one: none of them changes which files exist except include_example (stubs instead of
+    the example model) and env_manager (the Makefile's env recipe), and neither depends on the
+    others. A new question that restricts combinations adds its rule here.
+    """
+    return (
+        answers["license"] in LICENSES
+        and answers["env_manager"] in ENV_MANAGERS
+        and answers["python_version"] in PYTHON_VERSIONS
+        and isinstance(answers["include_example"], bool)
+    )
+
+
+def runnable_here(answers: dict[str, Any]) -> bool:
+    """Whether a project with these answers can build its environment on this machine.
+
+    conda is not installed on our machines and cannot come from PyPI, so conda projects are
+    rendered and checked (environment.yml, `make -n env`) but not built.
+    """
+    return answers["env_manager"] != "conda"
+
+
+def render_matrix() -> list[dict[str, Any]]:
+    """A covering subset of all combinations: every license with and without the example,
+    env_manager and python_version cycling so each of their values appears, plus the defaults."""
+    combos = [dict(DEFAULTS)]
+    for index, (license_, example) in enumerate(itertools.product(LICENSES, [True, False])):
+        combos.append({
+            "license": license_, "include_example": example,
+            "env_manager": ENV_MANAGERS[index % len(ENV_MANAGERS)],
+            "python_version": PYTHON_VERSIONS[index % len(PYTHON_VERSIONS)],
+        })
+    return [combo for combo in combos if is_valid(combo)]
+
+
+def combo_id(answers: dict[str, Any]) -> str:
+    """Readable test id, e.g. MIT-stubs-pip-py3.12."""
+    example = "example" if answers["include_example"] else "stubs"
+    return f"{answers['license']}-{example}-{answers['env_manager']}-py{answers['python_version']}"
+
+
+def copier_questions() -> dict[str, Any]:
+    """The questions of copier.yml (settings and computed values left out)."""
+    documents = yaml.safe_load_all(COPIER_YML.read_text().replace("!include", "#"))
+    merged: dict[str, Any] = {}
+    for document in documents:
+        merged.update(document or {})
+    return {key: value for key, value in merged.items()
+            if not key.startswith("_") and value.get("when") is not False}

@@ -1,0 +1,153 @@
+"""Generated projects, for real: render, build the environment, run the make targets, check outputs.
+
+The default project goes through the exact commands of the README (`copier copy --trust
+--defaults`, `make env`, `make train`) with uv; the stubs project goes through pip + venv.
+Both share the machine's uv and pip caches, so only the first build downloads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from .helpers import DEFAULTS, TEMPLATE, combo_id, run
+
+pytestmark = pytest.mark.e2e
+PACKAGE = "penguin_classifier"
+PROJECTS = [
+    dict(DEFAULTS),
+    {**DEFAULTS, "include_example": False, "env_manager": "pip", "license": "MIT"},
+]
+
+
+@pytest.fixture(scope="module", params=PROJECTS, ids=combo_id)
+def project(request, tmp_path_factory):
+    """A project rendered with the copier CLI whose environment `make env` has built."""
+    answers = request.param
+    root = tmp_path_factory.mktemp(combo_id(answers)) / "project"
+    data = [f"--data={key}={value}" for key, value in answers.items() if DEFAULTS[key] != value]
+    run(["copier", "copy", "--trust", "--defaults", "--vcs-ref=HEAD", *data, str(TEMPLATE), str(root)],
+        cwd=root.parent)
+    run(["make", "env"], cwd=root)
+    return root, answers
+
+
+def project_python(root: Path, code: str) -> str:
+    """Run code with the project's own interpreter (it has pandas; the template's has not)."""
+    return run([str(root / ".venv" / "bin" / "python"), "-c", code], cwd=root).stdout.strip()
+
+
+def count_test_files(root: Path) -> int:
+    return len(list((root / "tests").glob("test_*.py")))
+
+
+def latest_metadata(root: Path) -> dict:
+    """The metadata of the most recently trained model (versions are UTC timestamps)."""
+    path = max((root / "models" / "metadata").glob("*.json"), key=lambda p: p.stem.rsplit("-", 1)[-1])
+    return json.loads(path.read_text())
+
+
+def test_make_train_on_a_fresh_project_prepares_data_and_trains(project):
+    root, _ = project
+    result = run(["make", "train"], cwd=root)
+    assert "running the data steps first" in result.stdout
+    for line in ["raw        data/raw/penguins.csv", "model      models/", "metadata   models/metadata/"]:
+        assert line in result.stdout
+    metadata = latest_metadata(root)
+    schema = json.loads((root / "src" / PACKAGE / "model" / "metadata.schema.json").read_text())
+    jsonschema.validate(metadata, schema)
+    assert metadata["git"]["commit"] is None  # fresh `git init`, no commit yet: recorded as null
+
+
+def test_make_data_train_predict_evaluate_test(project):
+    root, answers = project
+    raw = root / "data" / "raw" / "penguins.csv"
+    raw_before = raw.read_bytes() if raw.exists() else None
+    result = run(["make", "data", "train", "predict", "evaluate", "test"], cwd=root)
+    if raw_before is not None:
+        assert raw.read_bytes() == raw_before  # raw data is immutable
+
+    metadata = latest_metadata(root)
+    jsonschema.validate(metadata, json.loads((root / "src" / PACKAGE / "model" / "metadata.schema.json").read_text()))
+    model_file = root / metadata["model"]["path"]
+    assert model_file.is_file() and model_file.stat().st_size == metadata["model"]["size_bytes"]
+    assert metadata["data"]["train"]["rows"] + metadata["data"]["test"]["rows"] == 344
+    assert set(metadata["classes"]) == {"Adelie", "Chinstrap", "Gentoo"}
+    assert {f["name"] for f in metadata["features"]} >= {"island", "sex", "bill_length_mm"}
+    hold_out = metadata["metrics"]["accuracy"]["hold_out"]
+    if answers["include_example"]:
+        assert hold_out > 0.9, "the example random forest should classify penguins well"
+    else:
+        assert 0.3 < hold_out < 0.6, "the stub is a most-frequent-class baseline"
+
+    rows = project_python(root, "import pandas as pd; "
+                          "p = pd.read_parquet('data/predictions/predictions.parquet'); "
+                          "print(len(p), p['prediction'].isna().sum())")
+    assert rows == f"{metadata['data']['test']['rows']} 0"
+    metrics = json.loads((root / "reports" / "metrics.json").read_text())
+    assert metrics["metrics"]["accuracy"] == pytest.approx(hold_out)
+
+    assert "passed" in result.stdout and "structure  ok" in result.stdout
+    assert "warning: no report matching reports/exploration.*" in result.stdout
+    assert f"tests: {count_test_files(root)} file(s)" in result.stdout
+
+
+def test_seed_makefile_names_still_work(project):
+    root, _ = project
+    result = run(["make", "generate_dataset", "init-train", "prediction", "count_test_files",
+                  "count_report_files", "create-environment", "requirements", "init", "pytest"], cwd=root)
+    assert f"tests: {count_test_files(root)} file(s)" in result.stdout and "predictions" in result.stdout
+
+
+def test_parago_commands_and_tasks_run_as_written(project):
+    """What Parago's runner does: export env keys uppercased (with --env overrides), run each command."""
+    root, _ = project
+    parago = yaml.safe_load((root / "parago.yml").read_text())
+    commands = parago["commands"]
+    env = {key.upper(): str(value) for key, value in parago["env"].items()}
+    env["PATH"] = f"{root / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"  # an activated environment
+    overridden = {**env, "PARAMS_OVERRIDES": "train.cv_folds=3 data.dataset=wine"}  # --env params_overrides=...
+    for name, command, command_env in [
+        ("data load", commands["data"]["load"], overridden),
+        ("train", commands["train"], overridden),
+        *[(task, line, env) for task, line in parago["tasks"].items()],
+        ("export", commands["export"], env),
+        ("deploy", commands["deploy"], env),
+        ("data clean", commands["data"]["clean"], env),
+    ]:
+        result = run(command, cwd=root, env=command_env)
+        assert result.returncode == 0, name
+        if name == "train":
+            metadata = latest_metadata(root)
+            assert metadata["data"]["dataset"] == "wine" and metadata["params"]["train"]["cv_folds"] == 3
+    assert (root / "data" / "raw" / "wine.csv").is_file()  # data clean keeps raw data
+    assert not list((root / "data" / "transformed").glob("*.parquet"))
+    assert list((root / "artifacts" / "deployed").iterdir())
+
+
+def test_bad_input_fails_with_a_clear_message(project):
+    root, _ = project
+    run(["make", "train"], cwd=root)
+    unknown = run(["make", "train", "ARGS=train.no_such_key=1"], cwd=root, check=False)
+    assert unknown.returncode != 0 and "Unknown parameter 'train.no_such_key'" in unknown.stderr
+    missing = run(["make", "predict", "ARGS=predict.input=data/raw/missing.csv"], cwd=root, check=False)
+    assert missing.returncode != 0 and "missing.csv not found" in missing.stderr
+    model_file = root / latest_metadata(root)["model"]["path"]
+    model_file.write_bytes(model_file.read_bytes()[:-10])
+    corrupted = run(["make", "predict"], cwd=root, check=False)
+    assert corrupted.returncode != 0 and "does not match its metadata" in corrupted.stderr
+    assert "Traceback" not in corrupted.stderr
+
+
+def test_make_clean_keeps_raw_data_and_models(project):
+    root, _ = project
+    run(["make", "train"], cwd=root)
+    run(["make", "clean"], cwd=root)
+    assert list((root / "data" / "raw").glob("*.csv"))
+    assert list((root / "models").glob("*.skops"))
+    assert not list((root / "data" / "staging").glob("*.parquet"))

@@ -1,0 +1,54 @@
+"""The Copier tasks: validation names every missing file, scaffolding never overwrites,
+git is initialised only outside an existing repository."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from .helpers import TEMPLATE, render, run
+
+HOOKS = TEMPLATE / "hooks"
+
+
+def test_validation_names_every_missing_file(tmp_path):
+    root = render(tmp_path / "project")
+    (root / "parago.yml").unlink()
+    (root / "artifacts" / ".gitkeep").unlink()
+    result = run([sys.executable, HOOKS / "validate_required_files.py", "--package=penguin_classifier"],
+                 cwd=root, check=False)
+    assert result.returncode == 1
+    assert "parago.yml" in result.stderr and "artifacts/.gitkeep" in result.stderr
+    assert "Missing 2 required file(s)" in result.stderr
+
+
+def test_validation_is_read_only(tmp_path):
+    root = render(tmp_path / "project")
+    before = {p: p.stat().st_mtime_ns for p in root.rglob("*") if ".git" not in p.parts}
+    run([sys.executable, HOOKS / "validate_required_files.py", "--package=penguin_classifier"], cwd=root)
+    assert {p: p.stat().st_mtime_ns for p in root.rglob("*") if ".git" not in p.parts} == before
+
+
+def test_scaffolding_never_overwrites_user_code(tmp_path):
+    root = render(tmp_path / "project", include_example=False)
+    train = root / "src" / "penguin_classifier" / "model" / "train.py"
+    train.write_text("# my model\n")
+    (root / "src" / "penguin_classifier" / "model" / "deploy.py").unlink()
+    result = run([sys.executable, HOOKS / "scaffold_stubs.py", "--package=penguin_classifier"], cwd=root)
+    assert train.read_text() == "# my model\n"
+    assert "model/deploy.py" in result.stdout and "train.py" not in result.stdout
+
+
+def test_example_project_gets_no_stubs(tmp_path):
+    root = render(tmp_path / "project", include_example=True)
+    assert "TODO" not in (root / "src" / "penguin_classifier" / "model" / "train.py").read_text()
+
+
+def test_git_is_initialised_only_outside_a_repository(tmp_path):
+    outer = tmp_path / "monorepo"
+    outer.mkdir()
+    subprocess.run(["git", "init", "-q", str(outer)], check=True)
+    nested = render(outer / "project")
+    assert not (nested / ".git").exists()
+    standalone = render(tmp_path / "standalone")
+    assert (standalone / ".git").is_dir()

@@ -1,0 +1,65 @@
+"""Each question's validator accepts good answers and rejects bad ones before anything is written."""
+
+from __future__ import annotations
+
+import pytest
+
+from .helpers import copier_questions, render
+
+GOOD = {
+    "project_name": ["Penguin Classifier", "churn_model-2", "X"],
+    "project_slug": ["penguin-classifier", "model2", "a-b-c"],
+    "package_name": ["penguin_classifier", "model2", "my_json_tools"],
+    "author_email": ["ada@example.com", "first.last+ml@sub.example.org"],
+    "author_name": ["Ada Lovelace"],
+    "license": ["MIT", "BSD-3-Clause", "Proprietary", "Apache-2.0"],
+    "python_version": ["3.10", "3.12", "3.13"],
+    "env_manager": ["pip", "conda", "uv"],
+}
+BAD = {
+    "project_name": [("", "must start with a letter"), ("1st model", "must start with a letter"),
+                     ("a/b", "only letters, digits")],
+    "project_slug": [("Penguin", "lowercase"), ("my--model", "single dashes"), ("-model", "starting with a letter"),
+                     ("my_model", "lowercase letters and digits"), ("2model", "starting with a letter")],
+    "package_name": [("class", "keyword"), ("json", "standard-library"), ("os", "standard-library"),
+                     ("sklearn", "dependency"), ("My_pkg", "lowercase"), ("my-pkg", "Python identifier"),
+                     ("1pkg", "starting with a letter")],
+    "author_email": [("nope", "name@example.com"), ("a@b", "name@example.com"),
+                     ("a b@example.com", "name@example.com")],
+    "author_name": [("   ", "must not be empty")],
+    "license": [("GPL-3.0", "")],
+    "python_version": [("3.9", ""), ("3.14", "")],
+    "env_manager": [("poetry", "")],
+}
+
+
+def test_every_question_is_covered():
+    assert set(copier_questions()) - {"description", "include_example"} == set(GOOD) == set(BAD)
+
+
+@pytest.mark.parametrize("question, answer", [(q, a) for q, answers in GOOD.items() for a in answers],
+                         ids=lambda value: str(value) or "empty")
+def test_good_answer_is_accepted(tmp_path, question, answer):
+    dst = render(tmp_path / "project", **{question: answer})
+    answers = (dst / ".copier-answers.yml").read_text()
+    assert f"{question}: {answer}" in answers or f"{question}: '{answer}'" in answers
+
+
+@pytest.mark.parametrize("question, answer, message",
+                         [(q, a, m) for q, cases in BAD.items() for a, m in cases],
+                         ids=lambda value: str(value).strip() or "empty")
+def test_bad_answer_is_rejected_and_nothing_is_written(tmp_path, question, answer, message):
+    dst = tmp_path / "project"
+    with pytest.raises(ValueError) as error:
+        render(dst, **{question: answer})
+    assert question in str(error.value) or answer in str(error.value)
+    assert message in str(error.value)
+    assert not dst.exists()
+
+
+def test_derived_names_follow_the_project_name(tmp_path):
+    dst = render(tmp_path / "project", project_name="Churn Model_v2")
+    answers = (dst / ".copier-answers.yml").read_text()
+    assert "project_slug: churn-model-v2" in answers
+    assert "package_name: churn_model_v2" in answers
+    assert (dst / "src" / "churn_model_v2" / "cli.py").is_file()

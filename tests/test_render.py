@@ -1,0 +1,119 @@
+"""Rendering: every supported combination of answers gives a clean, complete project."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tomllib
+
+import pytest
+import yaml
+
+from .helpers import combo_id, render, render_matrix, run
+
+MATRIX = render_matrix()
+JINJA_MARKERS = re.compile(r"{{|{%|%}|{#|#}")  # "}}" alone is valid JSON
+REQUIRED_SEED_FILES = ["environment.yml", "parago.yml", "LICENSE", "README.md", "data/.gitkeep",
+                       "artifacts/.gitkeep", "Makefile", "params.yaml", "pyproject.toml"]
+MAKE_TARGETS = ["help", "env", "data", "train", "predict", "evaluate", "export", "deploy", "lint", "test",
+                "check", "clean", "pytest", "create-environment", "requirements", "generate_dataset",
+                "prediction", "count_report_files", "count_test_files", "init", "init-train"]
+
+
+@pytest.fixture(scope="module", params=MATRIX, ids=combo_id)
+def project(request, tmp_path_factory):
+    """One rendered project per combination, shared by the tests of this module."""
+    answers = request.param
+    dst = render(tmp_path_factory.mktemp(combo_id(answers)) / "project", **answers)
+    return dst, answers
+
+
+def text_files(root):
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and ".git" not in path.parts:
+            yield path
+
+
+def test_no_leftover_jinja_markers(project):
+    root, _ = project
+    leftovers = [str(p.relative_to(root)) for p in text_files(root)
+                 if JINJA_MARKERS.search(p.read_text(errors="ignore")) or p.suffix == ".jinja"]
+    assert leftovers == []
+
+
+def test_python_is_flake8_clean(project):
+    root, _ = project
+    result = subprocess.run([sys.executable, "-m", "flake8", "src", "tests"], cwd=root,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_yaml_toml_and_json_files_parse(project):
+    root, _ = project
+    for path in text_files(root):
+        if path.suffix in {".yml", ".yaml"}:
+            assert yaml.safe_load(path.read_text()) is not None, path
+        elif path.suffix == ".toml":
+            tomllib.loads(path.read_text())
+        elif path.suffix == ".json":
+            json.loads(path.read_text())
+
+
+def test_structure_is_complete_and_hook_ran(project):
+    root, answers = project
+    for name in REQUIRED_SEED_FILES:
+        assert (root / name).is_file(), name
+    package = root / "src" / "penguin_classifier"
+    for name in ["train.py", "predict.py", "deploy.py"]:
+        module = (package / "model" / name).read_text()
+        assert ("TODO" in module) is (not answers["include_example"]), name
+    assert (root / ".git").is_dir()  # init_git hook
+    run([sys.executable, "src/penguin_classifier/structure.py"], cwd=root)
+
+
+def test_environment_yml_mirrors_pyproject(project):
+    root, answers = project
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    declared = pyproject["dependencies"] + pyproject["optional-dependencies"]["dev"]
+    environment = yaml.safe_load((root / "environment.yml").read_text())
+    pip_section = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
+    assert sorted(pip_section) == sorted(declared)
+    assert f"python>={answers['python_version']}" in environment["dependencies"]
+    # requires-python accepts the chosen version and every newer interpreter
+    assert pyproject["requires-python"] == f">={answers['python_version']}"
+
+
+def test_license_matches_answer(project):
+    root, answers = project
+    text = (root / "LICENSE").read_text()
+    expected = {"Apache-2.0": "Apache License", "MIT": "MIT License", "BSD-3-Clause": "BSD 3-Clause License",
+                "Proprietary": "All rights reserved"}[answers["license"]]
+    assert expected in text
+    assert tomllib.loads((root / "pyproject.toml").read_text())["project"]["license"]["text"] == answers["license"]
+
+
+def test_parago_yml_follows_the_parago_schema(project):
+    root, _ = project
+    parago = yaml.safe_load((root / "parago.yml").read_text())
+    assert {"name", "description", "version", "author", "license", "system", "env", "commands", "tasks"} <= set(parago)
+    assert parago["system"] == {"language": "python"}
+    commands = parago["commands"]
+    assert set(commands) == {"data", "train", "export", "deploy"} and set(commands["data"]) == {"load", "clean"}
+    for command in [commands["data"]["load"], commands["data"]["clean"], commands["train"], commands["export"],
+                    commands["deploy"], *parago["tasks"].values()]:
+        assert command.startswith("python -m penguin_classifier "), command
+
+
+def test_make_help_lists_every_target_with_a_description(project):
+    root, answers = project
+    listed = {}
+    for line in run(["make", "help"], cwd=root).stdout.splitlines()[1:]:
+        name, _, description = line.strip().partition(" ")
+        listed[name] = description.strip()
+    assert set(MAKE_TARGETS) <= set(listed)
+    assert all(listed.values())
+    dry_run = run(["make", "-n", "env"], cwd=root).stdout
+    expected = {"uv": "uv sync", "pip": "-m venv", "conda": "env create --yes --prefix .conda"}
+    assert expected[answers["env_manager"]] in dry_run
