@@ -21,7 +21,8 @@ pytestmark = pytest.mark.e2e
 PACKAGE = "penguin_classifier"
 PROJECTS = [
     dict(DEFAULTS),
-    {**DEFAULTS, "include_example": False, "env_manager": "pip", "license": "MIT"},
+    # python_version 3.10 built with the machine's newer python3: requires-python must accept it
+    {**DEFAULTS, "include_example": False, "env_manager": "pip", "license": "MIT", "python_version": "3.10"},
 ]
 
 
@@ -50,6 +51,12 @@ def latest_metadata(root: Path) -> dict:
     """The metadata of the most recently trained model (versions are UTC timestamps)."""
     path = max((root / "models" / "metadata").glob("*.json"), key=lambda p: p.stem.rsplit("-", 1)[-1])
     return json.loads(path.read_text())
+
+
+def test_pre_commit_hooks_pass_on_the_fresh_project(project):
+    root, _ = project
+    run(["git", "add", "-A"], cwd=root)
+    run(["pre-commit", "run", "--all-files"], cwd=root)
 
 
 def test_make_train_on_a_fresh_project_prepares_data_and_trains(project):
