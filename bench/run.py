@@ -8,6 +8,9 @@ Why these three figures:
    of CV from the cost of make, the CLI, params, hold-out scoring and metadata.
 3. copy + `make env` + `make train` in a fresh directory is the time from nothing to a trained model
    that the README promises, measured with the uv cache warm (the first, warming run is shown apart).
+4. `copier update` across one release (v0.1.0 -> v0.2.0 of a temporary template repository, the
+   release the update tests make) beside `copier copy` of v0.1.0 from the same repository: what
+   keeping a project current costs compared with starting it.
 
 Every command is run with subprocess and timed with time.perf_counter; the figures are the median and
 the minimum of --repeat runs, because the median resists one-off hiccups and the minimum is the
@@ -29,6 +32,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 TEMPLATE = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(TEMPLATE))
+from tests.template_repo import commit_and_tag, release_v2, template_repository  # noqa: E402
 TOOLS = TEMPLATE / ".venv" / "bin"
 BARE_SCRIPT = TEMPLATE / "bench" / "bare_train.py"
 TRAIN_FILE = Path("data/transformed/penguins-train.parquet")
@@ -172,9 +177,26 @@ def bench_train(project, root, repeat):
     return result
 
 
+def bench_update(root, repeat):
+    """4. copier copy of v0.1.0, then copier update of that committed project to v0.2.0, per run."""
+    template = template_repository(root / "update-template")
+    release_v2(template)
+    copier = str(TOOLS / "copier")
+    times = {"copy": [], "update": []}
+    for i in range(repeat):
+        progress(f"copier copy v0.1.0 + copier update to v0.2.0 {i + 1}/{repeat}")
+        project = root / f"update-{i}"
+        times["copy"].append(run([copier, "copy", "--trust", "--defaults", "--quiet", "--vcs-ref=v0.1.0",
+                                  str(template), str(project)]))
+        commit_and_tag(project, None, "start")
+        times["update"].append(run([copier, "update", "--trust", "--defaults", "--quiet", "--conflict", "inline",
+                                    "--vcs-ref=v0.2.0"], cwd=project))
+    return {name: summary(values) for name, values in times.items()}
+
+
 def table(info, results, repeat, elapsed):
     """The results as plain text with aligned columns: one row per figure, ratios as rows too."""
-    copy, train, start = results["copy"], results["train"], results["start"]
+    copy, train, start, update = results["copy"], results["train"], results["start"], results["update"]
     rows = [
         ("1. copier copy --defaults --trust", copy, ""),
         ("2. make train (5-fold CV)", train["make_train"], ""),
@@ -186,6 +208,8 @@ def table(info, results, repeat, elapsed):
         ("   make env (uv sync, uv cache warm)", start["env"], f"first run: {start['first_run']['env']:.2f} s"),
         ("   make train (prepares data)", start["train"], f"first run: {start['first_run']['train']:.2f} s"),
         ("   total: copy to trained model", start["total"], f"first run: {start['first_run']['total']:.2f} s"),
+        ("4. copier copy (tagged v0.1.0)", update["copy"], ""),
+        ("   copier update v0.1.0 -> v0.2.0", update["update"], "committed project, one release"),
     ]
     width = max(len(row[0]) for row in rows)
     lines = [
@@ -225,6 +249,7 @@ def main():
         results = {"copy": bench_copy(root, args.repeat)}
         results["start"], project = bench_start(root, args.repeat)
         results["train"] = bench_train(project, root, args.repeat)
+        results["update"] = bench_update(root, args.repeat)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     elapsed = time.perf_counter() - started

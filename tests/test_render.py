@@ -19,7 +19,7 @@ REQUIRED_SEED_FILES = ["environment.yml", "parago.yml", "LICENSE", "README.md", 
                        "artifacts/.gitkeep", "Makefile", "params.yaml", "pyproject.toml"]
 MAKE_TARGETS = ["help", "env", "data", "train", "predict", "evaluate", "export", "deploy", "lint", "test",
                 "check", "clean", "pytest", "create-environment", "requirements", "generate_dataset",
-                "prediction", "count_report_files", "count_test_files", "init", "init-train"]
+                "prediction", "count_report_files", "count_test_files", "init", "init-train", "update", "check-update"]
 
 
 @pytest.fixture(scope="module", params=MATRIX, ids=combo_id)

@@ -19,4 +19,4 @@ def validate(project_root: Path, package: str) -> int:
         print(f"Missing required file: src/{package}/structure.py", file=sys.stderr)
         return 1
     module = runpy.run_path(str(checker))
-    return module["main"](["--root", str(project_root)])
+    return module["main"](["--root", str(project_root), "--quiet"])

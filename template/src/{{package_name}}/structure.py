@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--root", type=Path, default=Path.cwd())
     parser.add_argument("--count", choices=["tests", "reports"], help="only print this count")
+    parser.add_argument("--quiet", action="store_true", help="print only missing required files")
     args = parser.parse_args(argv)
     contract = load_contract()
     if args.count:
@@ -54,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  - {name}", file=sys.stderr)
         print("Restore them (see required_files.yml) or run `copier update` to bring them back.", file=sys.stderr)
         return 1
+    if args.quiet:
+        return 0
     for pattern in missing_reports(args.root, contract):
         print(f"warning: no report matching {pattern} (expected before delivery; not an error)")
     print(f"structure  ok: {len(contract['required'])} required files present")

@@ -1,0 +1,53 @@
+"""`check-update`: tell whether the template has a newer release than this project uses."""
+
+from __future__ import annotations
+
+import subprocess
+
+import yaml
+from packaging.version import InvalidVersion, Version
+
+from ..config import project_root
+
+ANSWERS_FILE = ".copier-answers.yml"
+# Copier's shortcuts for hosted repositories.
+URL_PREFIXES = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
+
+
+def parse_version(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def template_releases(source: str) -> list[Version]:
+    """Final (not pre-release) PEP 440 versions among the template repository's tags."""
+    for prefix, url in URL_PREFIXES.items():
+        if source.startswith(prefix):
+            source = url + source[len(prefix):]
+    result = subprocess.run(["git", "ls-remote", "--tags", source], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"Cannot list the tags of the template at {source}: {result.stderr.strip()}")
+    tags = {line.split("refs/tags/", 1)[1].removesuffix("^{}") for line in result.stdout.splitlines()
+            if "refs/tags/" in line}
+    versions = [parse_version(tag) for tag in tags]
+    return sorted(v for v in versions if v is not None and not v.is_prerelease)
+
+
+def main() -> Version | None:
+    """Print the project's template version and the newest release; return the newer one, if any."""
+    answers = yaml.safe_load((project_root() / ANSWERS_FILE).read_text())
+    source, commit = answers["_src_path"], str(answers.get("_commit", ""))
+    current = parse_version(commit)
+    releases = template_releases(source)
+    latest = releases[-1] if releases else None
+    print(f"template   {source} at {commit or 'unknown version'}")
+    if latest is None:
+        print("latest     no release tags found")
+        return None
+    if current is not None and latest <= current:
+        print(f"latest     {latest}: up to date")
+        return None
+    print(f"latest     {latest}: run `make update` to upgrade (see the template's CHANGELOG.md)")
+    return latest

@@ -1,0 +1,78 @@
+"""`update`: pull a template release into this project with `copier update`, safely.
+
+Copier needs a clean git work tree to compute what you changed, and it exits 0 even when it
+leaves conflicts behind (inline markers or .rej files). This command refuses to start on a
+dirty tree and fails, naming every file, when the update left something to resolve.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..config import project_root
+
+CONFLICT_MARKERS = (b"<<<<<<< ", b">>>>>>> ")
+SKIPPED_DIRS = {".git", ".venv", ".conda", "node_modules"}
+
+
+class UpdateError(RuntimeError):
+    """The update cannot start or left conflicts; the message lists the files and what to do."""
+
+
+def git_lines(root: Path, *args: str) -> list[str]:
+    result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise UpdateError(f"`git {' '.join(args)}` failed in {root}: {result.stderr.strip()} "
+                          "(`copier update` needs the project in a git repository).")
+    return [line for line in result.stdout.splitlines() if line.strip()]
+
+
+def uncommitted_changes(root: Path) -> list[str]:
+    """Modified, staged and untracked (not ignored) paths, as `git status --porcelain` lists them."""
+    return git_lines(root, "status", "--porcelain", "--untracked-files=all")
+
+
+def conflicted_files(root: Path) -> list[str]:
+    """Files holding conflict markers, and .rej files, anywhere in the project."""
+    found = set()
+    for name in git_lines(root, "ls-files", "--cached", "--others", "--exclude-standard"):
+        path = root / name
+        if path.is_file() and any(line.startswith(CONFLICT_MARKERS) for line in path.read_bytes().splitlines()):
+            found.add(name)
+    for path in root.rglob("*.rej"):
+        if not SKIPPED_DIRS.intersection(path.relative_to(root).parts):
+            found.add(path.relative_to(root).as_posix())
+    return sorted(found)
+
+
+def main(vcs_ref: str | None = None, data: Sequence[str] = ()) -> list[str]:
+    """Run `copier update`; raise UpdateError listing conflicts; return the changed paths."""
+    root = project_root()
+    dirty = uncommitted_changes(root)
+    if dirty:
+        listing = "\n".join(f"  {line}" for line in dirty)
+        raise UpdateError(f"Refusing to update: commit or stash these changes first, so that the update "
+                          f"can be reviewed and undone with git:\n{listing}")
+    copier = shutil.which(os.environ.get("COPIER", "copier"))
+    if copier is None:
+        raise UpdateError("copier not found: install it (pipx install copier==9.19.1) or set COPIER=/path/to/copier.")
+    command = [copier, "update", "--trust", "--defaults", "--conflict", "inline"]
+    command += ["--vcs-ref", vcs_ref] if vcs_ref else []
+    command += [f"--data={item}" for item in data]
+    if subprocess.run(command, cwd=root, check=False).returncode != 0:
+        raise UpdateError("copier update failed (see above); nothing was committed, `git status` shows what changed.")
+    conflicts = conflicted_files(root)
+    if conflicts:
+        listing = "\n".join(f"  {name}" for name in conflicts)
+        raise UpdateError(
+            f"The update left {len(conflicts)} file(s) to resolve by hand:\n{listing}\n"
+            "Edit each file between the <<<<<<< and >>>>>>> markers (for a .rej file, apply its hunks to the "
+            "file beside it and delete it), then `git add` and commit. `git diff` shows the whole update."
+        )
+    changed = uncommitted_changes(root)
+    print(f"update     {len(changed)} path(s) changed; review with `git diff`, then commit.")
+    return changed
