@@ -11,7 +11,7 @@ import pandas as pd
 from sklearn.model_selection import cross_val_score
 
 from .. import __version__
-from ..config import load_params, project_root
+from ..config import hyperparameter_values, load_params, project_root
 from ..etl.datasets import get_dataset
 from ..helpers.gitinfo import git_state
 from ..model import train as model_recipe
@@ -51,18 +51,19 @@ def main(overrides: Sequence[str] = ()) -> Path:
     X_train, X_test = select_features(X_train, types), select_features(X_test, types)
     metrics = list(params["evaluate"]["metrics"])
 
-    model = model_recipe.build_model(params["train"], types)
+    hyperparameters = hyperparameter_values(params["train"])
+    model = model_recipe.build_model(hyperparameters, types)
     started = time.perf_counter()
     model.fit(X_train, y_train)
     training_seconds = time.perf_counter() - started
     cross_val = cross_validate(
-        model_recipe.build_model(params["train"], types), X_train, y_train, metrics,
+        model_recipe.build_model(hyperparameters, types), X_train, y_train, metrics,
         int(params["train"]["cv_folds"]),
     )
     hold_out = score(model, X_test, y_test, metrics)
 
     version = new_version()
-    name = f"{dataset}-{params['train'].get('model', type(model).__name__.lower())}"
+    name = f"{dataset}-{hyperparameters.get('model', type(model).__name__.lower())}"
     model_path = paths.models / f"{name}-{version}{MODEL_SUFFIX}"
     save_model(model, model_path)
     model_file = describe_file(model_path, paths.root)
@@ -76,7 +77,7 @@ def main(overrides: Sequence[str] = ()) -> Path:
             "path": model_file["path"],
             "size_bytes": model_file["size_bytes"],
             "sha256": model_file["sha256"],
-            "hyperparameters": dict(params["train"]),
+            "hyperparameters": hyperparameters,
         },
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "project": {"package": __name__.split(".")[0], "version": __version__},
