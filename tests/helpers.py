@@ -19,8 +19,10 @@ TOOLS_BIN = Path(sys.executable).parent  # the template's .venv/bin: copier, uv,
 LICENSES = ["Apache-2.0", "MIT", "BSD-3-Clause", "Proprietary"]
 ENV_MANAGERS = ["uv", "pip", "conda"]
 PYTHON_VERSIONS = ["3.10", "3.11", "3.12", "3.13"]
+TRACKINGS = ["mlflow", "wandb", "dvclive", "none"]
 DEFAULTS: dict[str, Any] = {
     "license": "Apache-2.0", "env_manager": "uv", "python_version": "3.11", "include_example": True,
+    "use_dvc": True, "tracking": "mlflow",
 }
 
 
@@ -50,16 +52,17 @@ def run(command: list[str] | str, cwd: Path, timeout: int = 900, check: bool = T
 def is_valid(answers: dict[str, Any]) -> bool:
     """Which answer combinations the template supports.
 
-    Every license, env_manager, python_version and include_example value combines with every
-    other one: none of them changes which files exist except include_example (stubs instead of
-    the example model) and env_manager (the Makefile's env recipe), and neither depends on the
-    others. A new question that restricts combinations adds its rule here.
+    The one rule: DVCLive tracking writes metrics for DVC to read, so it needs use_dvc (copier.yml's
+    validator on `tracking` rejects the other case). Every license, env_manager, python_version and
+    include_example value combines with everything else. A new restriction adds its rule here.
     """
     return (
         answers["license"] in LICENSES
         and answers["env_manager"] in ENV_MANAGERS
         and answers["python_version"] in PYTHON_VERSIONS
         and isinstance(answers["include_example"], bool)
+        and answers["tracking"] in TRACKINGS
+        and (answers["tracking"] != "dvclive" or answers["use_dvc"])
     )
 
 
@@ -73,14 +76,17 @@ def runnable_here(answers: dict[str, Any]) -> bool:
 
 
 def render_matrix() -> list[dict[str, Any]]:
-    """A covering subset of all combinations: every license with and without the example,
-    env_manager and python_version cycling so each of their values appears, plus the defaults."""
+    """A covering subset of all combinations: every tracking with and without DVC, every license
+    with and without the example, env_manager and python_version cycling so each value appears."""
     combos = [dict(DEFAULTS)]
+    pairs = list(itertools.product(TRACKINGS, [True, False]))
     for index, (license_, example) in enumerate(itertools.product(LICENSES, [True, False])):
+        tracking, use_dvc = pairs[index % len(pairs)]
         combos.append({
             "license": license_, "include_example": example,
             "env_manager": ENV_MANAGERS[index % len(ENV_MANAGERS)],
             "python_version": PYTHON_VERSIONS[index % len(PYTHON_VERSIONS)],
+            "tracking": tracking, "use_dvc": use_dvc or tracking == "dvclive",
         })
     return [combo for combo in combos if is_valid(combo)]
 
@@ -88,7 +94,9 @@ def render_matrix() -> list[dict[str, Any]]:
 def combo_id(answers: dict[str, Any]) -> str:
     """Readable test id, e.g. MIT-stubs-pip-py3.12."""
     example = "example" if answers["include_example"] else "stubs"
-    return f"{answers['license']}-{example}-{answers['env_manager']}-py{answers['python_version']}"
+    dvc = "dvc" if answers["use_dvc"] else "nodvc"
+    return (f"{answers['license']}-{example}-{answers['env_manager']}-py{answers['python_version']}"
+            f"-{answers['tracking']}-{dvc}")
 
 
 def copier_questions() -> dict[str, Any]:

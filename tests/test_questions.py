@@ -15,6 +15,9 @@ GOOD = {
     "license": ["MIT", "BSD-3-Clause", "Proprietary", "Apache-2.0"],
     "python_version": ["3.10", "3.12", "3.13"],
     "env_manager": ["pip", "conda", "uv"],
+    "dvc_remote": ["/srv/dvc/models", "~/dvc-storage/x", "../shared-remote", "s3://my-bucket/ml",
+                   "gs://bucket-1/path", "azure://container/path", "ssh://user@host.example.com/data"],
+    "tracking": ["mlflow", "wandb", "dvclive", "none"],
 }
 BAD = {
     "project_name": [("", "must start with a letter"), ("1st model", "must start with a letter"),
@@ -30,11 +33,15 @@ BAD = {
     "license": [("GPL-3.0", "")],
     "python_version": [("3.9", ""), ("3.14", "")],
     "env_manager": [("poetry", "")],
+    "dvc_remote": [("", "DVC remote must be"), ("http://host/path", "DVC remote must be"),
+                   ("s3://", "DVC remote must be"), ("ftp://host/path", "DVC remote must be"),
+                   ("relative folder", "DVC remote must be"), ("hdfs://namenode/x", "DVC remote must be")],
+    "tracking": [("comet", "")],
 }
 
 
 def test_every_question_is_covered():
-    assert set(copier_questions()) - {"description", "include_example"} == set(GOOD) == set(BAD)
+    assert set(copier_questions()) - {"description", "include_example", "use_dvc"} == set(GOOD) == set(BAD)
 
 
 @pytest.mark.parametrize("question, answer", [(q, a) for q, answers in GOOD.items() for a in answers],
@@ -63,3 +70,18 @@ def test_derived_names_follow_the_project_name(tmp_path):
     assert "project_slug: churn-model-v2" in answers
     assert "package_name: churn_model_v2" in answers
     assert (dst / "src" / "churn_model_v2" / "cli.py").is_file()
+
+
+def test_dvclive_needs_dvc(tmp_path):
+    dst = tmp_path / "project"
+    with pytest.raises(ValueError, match="DVCLive writes metrics for DVC to read"):
+        render(dst, tracking="dvclive", use_dvc=False)
+    assert not dst.exists()
+
+
+@pytest.mark.parametrize("use_dvc", [True, False])
+def test_use_dvc_decides_the_dvc_files(tmp_path, use_dvc):
+    dst = render(tmp_path / "project", use_dvc=use_dvc, tracking="none")
+    for name in ["dvc.yaml", ".dvc/config", ".dvcignore"]:
+        assert (dst / name).exists() is use_dvc, name
+    assert (dst / "models" / ".gitkeep").exists() is not use_dvc  # DVC owns models/ when used

@@ -19,7 +19,8 @@ REQUIRED_SEED_FILES = ["environment.yml", "parago.yml", "LICENSE", "README.md", 
                        "artifacts/.gitkeep", "Makefile", "params.yaml", "pyproject.toml"]
 MAKE_TARGETS = ["help", "env", "data", "train", "predict", "evaluate", "export", "deploy", "lint", "test",
                 "check", "clean", "pytest", "create-environment", "requirements", "generate_dataset",
-                "prediction", "count_report_files", "count_test_files", "init", "init-train", "update", "check-update"]
+                "prediction", "count_report_files", "count_test_files", "init", "init-train", "update", "check-update",
+                "tune", "pipeline"]
 
 
 @pytest.fixture(scope="module", params=MATRIX, ids=combo_id)
@@ -112,7 +113,9 @@ def test_make_help_lists_every_target_with_a_description(project):
     for line in run(["make", "help"], cwd=root).stdout.splitlines()[1:]:
         name, _, description = line.strip().partition(" ")
         listed[name] = description.strip()
-    assert set(MAKE_TARGETS) <= set(listed)
+    expected_targets = MAKE_TARGETS + (["repro", "push", "pull"] if answers["use_dvc"] else []) + (
+        ["ui"] if answers["tracking"] == "mlflow" else [])
+    assert set(expected_targets) <= set(listed)
     assert all(listed.values())
     dry_run = run(["make", "-n", "env"], cwd=root).stdout
     expected = {"uv": "uv sync", "pip": "-m venv", "conda": "env create --yes --prefix .conda"}

@@ -57,7 +57,7 @@ def project(template_v1, tmp_path) -> Path:
 def test_update_brings_template_changes_and_keeps_every_user_edit(template_v1, project):
     package = project / "src" / PACKAGE
     edit(package / "model" / "train.py", "max_iter=1000", "max_iter=2500")
-    edit(project / "params.yaml", "n_estimators: 100", "n_estimators: 300")
+    edit(project / "params.yaml", "default_value: 100\n", "default_value: 300\n")  # n_estimators
     (package / "features_extra.py").write_text('"""My own features."""\n')
     (project / ".pre-commit-config.yaml").unlink()
     commit_and_tag(project, None, "My changes")
@@ -71,7 +71,7 @@ def test_update_brings_template_changes_and_keeps_every_user_edit(template_v1, p
     assert not (package / "model" / "train.py").exists()
     assert "max_iter=2500" in (package / "model" / "estimator.py").read_text()
     assert result.stdout.count("migration 0.2.0: moved") == 1
-    assert "n_estimators: 300" in (project / "params.yaml").read_text()
+    assert "default_value: 300\n" in (project / "params.yaml").read_text()
     assert (package / "features_extra.py").read_text() == '"""My own features."""\n'
     assert not (project / ".pre-commit-config.yaml").exists()
     assert answers(project)["_commit"] == "v0.2.0"
@@ -79,7 +79,7 @@ def test_update_brings_template_changes_and_keeps_every_user_edit(template_v1, p
     # the updated project still works, with the user's parameter
     run(["make", "train"], cwd=project)
     metadata = max((project / "models" / "metadata").glob("*.json"))
-    assert yaml.safe_load(metadata.read_text())["params"]["train"]["n_estimators"] == 300
+    assert yaml.safe_load(metadata.read_text())["model"]["hyperparameters"]["n_estimators"] == 300
 
 
 def test_conflicting_edit_fails_update_and_names_the_file(template_v1, project):

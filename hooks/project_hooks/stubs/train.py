@@ -2,7 +2,7 @@
 
 TODO: replace the baseline below with your model. It predicts the most frequent class, which
 is the score any real model must beat. Everything around it (data, metadata, metrics, saving,
-predict, deploy) already works: `make train` runs this as it is.
+predict, deploy, tuning) already works: `make train` and `make tune` run this as it is.
 """
 
 from __future__ import annotations
@@ -12,8 +12,13 @@ from typing import Any
 from sklearn.dummy import DummyClassifier
 
 
-def build_model(params: dict[str, Any], feature_types: dict[str, str]) -> Any:
-    """The untrained estimator for the train section of params.yaml and the given features."""
-    # TODO: build your estimator from params (add its hyperparameters to params.yaml)
-    # and preprocess the columns in feature_types, e.g. with a ColumnTransformer.
-    return DummyClassifier(strategy=params["strategy"])
+def build_model(values: dict[str, Any], feature_types: dict[str, str]) -> Any:
+    """The untrained estimator for the given hyperparameter values and features.
+
+    values holds one value per name in train.hyperparams of params.yaml: the default_value when
+    training, a candidate when tuning (`train` and `tune` both call this).
+    """
+    # TODO: build your estimator from values (declare each hyperparameter, with a tuning spec if
+    # `make tune` should search it, under train.hyperparams in params.yaml) and preprocess the
+    # columns in feature_types, e.g. with a ColumnTransformer.
+    return DummyClassifier(strategy=values["strategy"], random_state=int(values["seed"]))

@@ -3,10 +3,12 @@
 Order of precedence, lowest first:
 1. params.yaml in the project root;
 2. the PARAMS_OVERRIDES environment variable, space-separated `a.b=c` pairs (parago.yml's `env`
-   exports it, so `pgo train --env params_overrides=train.n_estimators=50` reaches this);
-3. `a.b=c` arguments on the command line (`make train ARGS="train.n_estimators=50"`).
+   exports it, so `pgo train --env params_overrides=etl.test_size=0.3` reaches this);
+3. `a.b=c` arguments on the command line
+   (`make train ARGS="train.hyperparams.n_estimators.default_value=50"`).
 Values are parsed as YAML (`3` is an int, `null` is None). A key that params.yaml does not
-define is an error, so a typo never silently does nothing.
+define is an error, so a typo never silently does nothing. The result, overrides included, is
+then checked against params.schema.json and the rules in params_validation.py.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .params_validation import problems
 
 PARAMS_FILE = "params.yaml"
 OVERRIDES_ENV = "PARAMS_OVERRIDES"
@@ -71,7 +75,7 @@ def load_params(
     root: Path | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Read params.yaml and apply environment then command-line overrides."""
+    """Read params.yaml, apply environment then command-line overrides, and check the result."""
     root = root or project_root()
     path = root / PARAMS_FILE
     if not path.is_file():
@@ -86,4 +90,12 @@ def load_params(
     environ = os.environ if environ is None else environ
     for text in [*environ.get(OVERRIDES_ENV, "").split(), *overrides]:
         apply_override(params, text)
+    found = problems(params)
+    if found:
+        raise ConfigError(f"Invalid parameters in {path} or its overrides:\n  " + "\n  ".join(found))
     return params
+
+
+def hyperparameter_values(train_params: dict[str, Any]) -> dict[str, Any]:
+    """{name: default_value} of train.hyperparams: the values a model is built with by `train`."""
+    return {name: spec["default_value"] for name, spec in train_params["hyperparams"].items()}

@@ -60,6 +60,10 @@ class ProjectPaths:
     def metrics_file(self) -> Path:
         return self.reports / "metrics.json"
 
+    @property
+    def confusion_file(self) -> Path:
+        return self.reports / "plots" / "confusion.csv"
+
     def resolve(self, path: str | Path) -> Path:
         """A path from params or the command line, relative to the project root."""
         path = Path(path)

@@ -1,4 +1,5 @@
-"""`evaluate`: score a trained model on the hold-out set and write reports/metrics.json."""
+"""`evaluate`: score a trained model on the hold-out set; write reports/metrics.json and the
+confusion-matrix data (actual, predicted) that `dvc plots show` draws."""
 
 from __future__ import annotations
 
@@ -26,9 +27,13 @@ def main(model_path: Path | None = None, overrides: Sequence[str] = ()) -> dict[
         raise FileNotFoundError(f"{test_file} not found: run `make data` first.")
     features, target = split_target(pd.read_parquet(test_file), metadata["data"]["target"])
     types = {f["name"]: f["type"] for f in metadata["features"]}
-    metrics = score(model, select_features(features, types), target, list(params["evaluate"]["metrics"]))
+    features = select_features(features, types)
+    metrics = score(model, features, target, list(params["evaluate"]["metrics"]))
     report = {"model": metadata["model"]["path"], "rows": len(target), "metrics": metrics}
     atomic_write_text(paths.metrics_file, json.dumps(report, indent=2) + "\n")
+    predicted = model.predict(features).astype(str)
+    confusion = pd.DataFrame({"actual": target.astype(str).to_numpy(), "predicted": predicted})
+    atomic_write_text(paths.confusion_file, confusion.to_csv(index=False))
     print(f"metrics    {paths.metrics_file.relative_to(paths.root)}: "
           + ", ".join(f"{m}={v:.4f}" for m, v in metrics.items()))
     return metrics

@@ -6,6 +6,7 @@ import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sklearn.model_selection import cross_val_score
@@ -20,6 +21,7 @@ from ..model.metadata import describe_file, environment, new_version, write_meta
 from ..model.persistence import MODEL_SUFFIX, save_model
 from ..model.scoring import score
 from ..paths import ProjectPaths
+from ..tracking import tracking_run
 from . import data
 
 
@@ -33,16 +35,23 @@ def cross_validate(model, features, target, metrics: list[str], folds: int) -> d
     }
 
 
-def main(overrides: Sequence[str] = ()) -> Path:
-    """Train, save the model and its metadata; return the metadata path."""
-    params = load_params(overrides)
-    paths = ProjectPaths(project_root())
+def prepared_data(params: dict[str, Any], paths: ProjectPaths, overrides: Sequence[str]) -> tuple[Path, Path]:
+    """The transformed train and test files of data.dataset, prepared first when missing."""
     dataset = params["data"]["dataset"]
-    target = get_dataset(dataset).target
     train_file, test_file = paths.train_file(dataset), paths.test_file(dataset)
     if not (train_file.is_file() and test_file.is_file()):
         print(f"No prepared {dataset} data yet: running the data steps first.")
         data.main(overrides=overrides)
+    return train_file, test_file
+
+
+def main(overrides: Sequence[str] = ()) -> Path:
+    """Train, save the model and its metadata, record the run; return the metadata path."""
+    params = load_params(overrides)
+    paths = ProjectPaths(project_root())
+    dataset = params["data"]["dataset"]
+    target = get_dataset(dataset).target
+    train_file, test_file = prepared_data(params, paths, overrides)
     train_frame = pd.read_parquet(train_file)
     test_frame = pd.read_parquet(test_file)
     X_train, y_train = split_target(train_frame, target)
@@ -50,58 +59,67 @@ def main(overrides: Sequence[str] = ()) -> Path:
     types = feature_types(X_train)
     X_train, X_test = select_features(X_train, types), select_features(X_test, types)
     metrics = list(params["evaluate"]["metrics"])
-
     hyperparameters = hyperparameter_values(params["train"])
-    model = model_recipe.build_model(hyperparameters, types)
-    started = time.perf_counter()
-    model.fit(X_train, y_train)
-    training_seconds = time.perf_counter() - started
-    cross_val = cross_validate(
-        model_recipe.build_model(hyperparameters, types), X_train, y_train, metrics,
-        int(params["train"]["cv_folds"]),
-    )
-    hold_out = score(model, X_test, y_test, metrics)
 
-    version = new_version()
-    name = f"{dataset}-{hyperparameters.get('model', type(model).__name__.lower())}"
-    model_path = paths.models / f"{name}-{version}{MODEL_SUFFIX}"
-    save_model(model, model_path)
-    model_file = describe_file(model_path, paths.root)
-    metadata = {
-        "schema_version": 1,
-        "model": {
-            "name": name,
-            "version": version,
-            "type": f"{type(model).__module__}.{type(model).__qualname__}",
-            "description": f"{type(model).__name__} predicting {target!r} of the {dataset} dataset",
-            "path": model_file["path"],
-            "size_bytes": model_file["size_bytes"],
-            "sha256": model_file["sha256"],
-            "hyperparameters": hyperparameters,
-        },
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "project": {"package": __name__.split(".")[0], "version": __version__},
-        "git": git_state(paths.root),
-        "params": params,
-        "data": {
-            "dataset": dataset,
-            "target": target,
-            "train": describe_file(train_file, paths.root, *train_frame.shape),
-            "test": describe_file(test_file, paths.root, *test_frame.shape),
-        },
-        "features": [{"name": n, "type": t, "dtype": str(X_train[n].dtype)} for n, t in types.items()],
-        "classes": [str(c) for c in sorted(y_train.unique())],
-        "testing": {
-            "strategy": "hold_out",
-            "test_size": params["etl"]["test_size"],
-            "cv_folds": int(params["train"]["cv_folds"]),
-        },
-        "metrics": {m: {"cross_val": cross_val.get(m), "hold_out": hold_out[m]} for m in metrics},
-        "training_seconds": round(training_seconds, 4),
-        "environment": environment(),
-    }
-    metadata_path = write_metadata(metadata, paths.metadata)
+    with tracking_run(params["tracking"], paths.root) as tracker:
+        tracker.log_params(params)
+        model = model_recipe.build_model(hyperparameters, types)
+        started = time.perf_counter()
+        model.fit(X_train, y_train)
+        training_seconds = time.perf_counter() - started
+        cross_val = cross_validate(
+            model_recipe.build_model(hyperparameters, types), X_train, y_train, metrics,
+            int(params["train"]["cv_folds"]),
+        )
+        hold_out = score(model, X_test, y_test, metrics)
+
+        version = new_version()
+        name = f"{dataset}-{hyperparameters.get('model', type(model).__name__.lower())}"
+        model_path = paths.models / f"{name}-{version}{MODEL_SUFFIX}"
+        save_model(model, model_path)
+        model_file = describe_file(model_path, paths.root)
+        metadata = {
+            "schema_version": 1,
+            "model": {
+                "name": name,
+                "version": version,
+                "type": f"{type(model).__module__}.{type(model).__qualname__}",
+                "description": f"{type(model).__name__} predicting {target!r} of the {dataset} dataset",
+                "path": model_file["path"],
+                "size_bytes": model_file["size_bytes"],
+                "sha256": model_file["sha256"],
+                "hyperparameters": hyperparameters,
+            },
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "project": {"package": __name__.split(".")[0], "version": __version__},
+            "git": git_state(paths.root),
+            "tracking": {"backend": tracker.backend, "run_id": tracker.run_id},
+            "params": params,
+            "data": {
+                "dataset": dataset,
+                "target": target,
+                "train": describe_file(train_file, paths.root, *train_frame.shape),
+                "test": describe_file(test_file, paths.root, *test_frame.shape),
+            },
+            "features": [{"name": n, "type": t, "dtype": str(X_train[n].dtype)} for n, t in types.items()],
+            "classes": [str(c) for c in sorted(y_train.unique())],
+            "testing": {
+                "strategy": "hold_out",
+                "test_size": params["etl"]["test_size"],
+                "cv_folds": int(params["train"]["cv_folds"]),
+            },
+            "metrics": {m: {"cross_val": cross_val.get(m), "hold_out": hold_out[m]} for m in metrics},
+            "training_seconds": round(training_seconds, 4),
+            "environment": environment(),
+        }
+        metadata_path = write_metadata(metadata, paths.metadata)
+        tracker.log_metrics({**{f"hold_out_{m}": v for m, v in hold_out.items()},
+                             **{f"cross_val_{m}": v for m, v in cross_val.items()}})
+        tracker.log_confusion([str(v) for v in y_test], [str(v) for v in model.predict(X_test)])
+        tracker.log_artifacts([model_path, metadata_path])
     print(f"model      {model_file['path']}")
     print(f"metadata   {metadata_path.relative_to(paths.root)}")
     print("metrics    " + ", ".join(f"{m}={v:.4f}" for m, v in hold_out.items()) + " (hold-out)")
+    if tracker.run_id:
+        print(f"tracking   {tracker.backend} run {tracker.run_id}")
     return metadata_path
