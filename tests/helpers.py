@@ -20,9 +20,10 @@ LICENSES = ["Apache-2.0", "MIT", "BSD-3-Clause", "Proprietary"]
 ENV_MANAGERS = ["uv", "pip", "conda"]
 PYTHON_VERSIONS = ["3.10", "3.11", "3.12", "3.13"]
 TRACKINGS = ["mlflow", "wandb", "dvclive", "none"]
+APIS = ["fastapi", "flask", "none"]
 DEFAULTS: dict[str, Any] = {
     "license": "Apache-2.0", "env_manager": "uv", "python_version": "3.11", "include_example": True,
-    "use_dvc": True, "tracking": "mlflow",
+    "use_dvc": True, "tracking": "mlflow", "api": "fastapi", "docker": True,
 }
 
 
@@ -63,6 +64,8 @@ def is_valid(answers: dict[str, Any]) -> bool:
         and isinstance(answers["include_example"], bool)
         and answers["tracking"] in TRACKINGS
         and (answers["tracking"] != "dvclive" or answers["use_dvc"])
+        and answers["api"] in APIS
+        and isinstance(answers["docker"], bool)
     )
 
 
@@ -87,6 +90,7 @@ def render_matrix() -> list[dict[str, Any]]:
             "env_manager": ENV_MANAGERS[index % len(ENV_MANAGERS)],
             "python_version": PYTHON_VERSIONS[index % len(PYTHON_VERSIONS)],
             "tracking": tracking, "use_dvc": use_dvc or tracking == "dvclive",
+            "api": APIS[index % len(APIS)], "docker": index % 2 == 0,
         })
     return [combo for combo in combos if is_valid(combo)]
 
@@ -95,8 +99,9 @@ def combo_id(answers: dict[str, Any]) -> str:
     """Readable test id, e.g. MIT-stubs-pip-py3.12."""
     example = "example" if answers["include_example"] else "stubs"
     dvc = "dvc" if answers["use_dvc"] else "nodvc"
+    docker = "docker" if answers["docker"] else "nodocker"
     return (f"{answers['license']}-{example}-{answers['env_manager']}-py{answers['python_version']}"
-            f"-{answers['tracking']}-{dvc}")
+            f"-{answers['tracking']}-{dvc}-{answers['api']}-{docker}")
 
 
 def copier_questions() -> dict[str, Any]:

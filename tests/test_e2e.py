@@ -23,7 +23,7 @@ PROJECTS = [
     dict(DEFAULTS),
     # python_version 3.10 built with the machine's newer python3: requires-python must accept it
     {**DEFAULTS, "include_example": False, "env_manager": "pip", "license": "MIT", "python_version": "3.10",
-     "use_dvc": False, "tracking": "none"},
+     "use_dvc": False, "tracking": "none", "api": "flask"},
 ]
 
 

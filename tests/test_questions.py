@@ -18,6 +18,7 @@ GOOD = {
     "dvc_remote": ["/srv/dvc/models", "~/dvc-storage/x", "../shared-remote", "s3://my-bucket/ml",
                    "gs://bucket-1/path", "azure://container/path", "ssh://user@host.example.com/data"],
     "tracking": ["mlflow", "wandb", "dvclive", "none"],
+    "api": ["fastapi", "flask", "none"],
 }
 BAD = {
     "project_name": [("", "must start with a letter"), ("1st model", "must start with a letter"),
@@ -37,11 +38,12 @@ BAD = {
                    ("s3://", "DVC remote must be"), ("ftp://host/path", "DVC remote must be"),
                    ("relative folder", "DVC remote must be"), ("hdfs://namenode/x", "DVC remote must be")],
     "tracking": [("comet", "")],
+    "api": [("django", "")],
 }
 
 
 def test_every_question_is_covered():
-    assert set(copier_questions()) - {"description", "include_example", "use_dvc"} == set(GOOD) == set(BAD)
+    assert set(copier_questions()) - {"description", "include_example", "use_dvc", "docker"} == set(GOOD) == set(BAD)
 
 
 @pytest.mark.parametrize("question, answer", [(q, a) for q, answers in GOOD.items() for a in answers],

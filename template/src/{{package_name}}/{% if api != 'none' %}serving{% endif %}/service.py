@@ -1,0 +1,110 @@
+"""What the prediction API does, independent of the web framework that serves it.
+
+The model is loaded once, at start-up, from a path given on the command line and verified against
+the sha256 in its metadata; no request can make the service read a file. Every request body is
+checked against the features the model was trained on, and a bad one gets a 4xx answer that says
+what is wrong.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..commands.loading import load_trained
+from ..model import predict as model_output
+from ..model.features import select_features
+from ..paths import ProjectPaths
+
+
+class RequestError(ValueError):
+    """A request the API refuses; status is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def check_record(index: int, record: Any, types: dict[str, str]) -> None:
+    """Refuse a record that is not an object, lacks or adds a field, or has a value of the wrong type."""
+    if not isinstance(record, dict):
+        raise RequestError(422, f"record {index} must be a JSON object of feature values, got {type(record).__name__}")
+    missing = [name for name in types if name not in record]
+    if missing:
+        raise RequestError(422, f"record {index}: missing feature(s) {missing}")
+    extra = sorted(set(record) - set(types))
+    if extra:
+        raise RequestError(422, f"record {index}: unknown field(s) {extra}; the model takes {list(types)}")
+    for name, kind in types.items():
+        value = record[name]
+        if value is None:
+            continue
+        if kind == "numeric" and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not math.isfinite(value)):
+            raise RequestError(422, f"record {index}: {name} must be a finite number or null, got {value!r}")
+        if kind == "categorical" and not isinstance(value, str):
+            raise RequestError(422, f"record {index}: {name} must be a string or null, got {value!r}")
+
+
+def records_of(payload: Any, max_rows: int) -> list[Any]:
+    """The records of a body: {"records": [...]} or a list for many, one object for one."""
+    if isinstance(payload, dict) and set(payload) == {"records"}:
+        payload = payload["records"]
+    records = payload if isinstance(payload, list) else [payload]
+    if not records:
+        raise RequestError(422, "no records to predict: send one record object or {\"records\": [...]}")
+    if len(records) > max_rows:
+        raise RequestError(413, f"batch of {len(records)} records exceeds the limit of {max_rows} "
+                                "(serve.max_batch_rows); split it")
+    return records
+
+
+@dataclass
+class PredictionService:
+    """A loaded, verified model and what the API tells about it."""
+
+    model: Any
+    metadata: dict[str, Any]
+    max_batch_rows: int
+
+    @classmethod
+    def load(cls, paths: ProjectPaths, model_path: Path | None, max_batch_rows: int) -> "PredictionService":
+        """Load the latest (or given) model after checking it against its metadata."""
+        model, metadata = load_trained(paths, model_path)
+        return cls(model, metadata, max_batch_rows)
+
+    @property
+    def feature_types(self) -> dict[str, str]:
+        return {feature["name"]: feature["type"] for feature in self.metadata["features"]}
+
+    def health(self) -> dict[str, Any]:
+        return {"status": "ok", "model": self.metadata["model"]["name"], "version": self.metadata["model"]["version"]}
+
+    def describe(self) -> dict[str, Any]:
+        """Model identity, inputs and outputs, and its hold-out metrics."""
+        model = self.metadata["model"]
+        return {
+            "model": {key: model[key] for key in ("name", "version", "type", "description", "sha256")},
+            "created_at": self.metadata["created_at"],
+            "features": self.metadata["features"],
+            "classes": self.metadata["classes"],
+            "metrics": self.metadata["metrics"],
+            "max_batch_rows": self.max_batch_rows,
+        }
+
+    def predict(self, payload: Any) -> dict[str, Any]:
+        """Predictions for the records of a request body, in order."""
+        types = self.feature_types
+        records = records_of(payload, self.max_batch_rows)
+        for index, record in enumerate(records):
+            check_record(index, record, types)
+        features = select_features(pd.DataFrame.from_records(records, columns=list(types)), types)
+        predictions = model_output.predict(self.model, features)
+        rows = [{key: value.item() if hasattr(value, "item") else value for key, value in row.items()}
+                for row in predictions.to_dict(orient="records")]
+        return {"model": self.metadata["model"]["version"], "predictions": rows}

@@ -1,0 +1,134 @@
+"""The prediction API as a real server on 127.0.0.1, for FastAPI and Flask projects.
+
+In-process request tests live in the generated project (tests/test_api.py, run by `make test`);
+here the server is started the way users start it, with `make serve`, and spoken to over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from .helpers import DEFAULTS, TEMPLATE, combo_id, run
+
+pytestmark = pytest.mark.e2e
+APIS = [{**DEFAULTS, "api": api, "use_dvc": False, "tracking": "none"} for api in ["fastapi", "flask"]]
+RECORD = {"island": "Biscoe", "bill_length_mm": 45.1, "bill_depth_mm": 14.5, "flipper_length_mm": 215.0,
+          "body_mass_g": 5000.0, "sex": "female", "year": 2008}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def call(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, method=method,
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def post(port: int, payload) -> tuple[int, dict]:
+    return call(port, "POST", "/predict", json.dumps(payload).encode())
+
+
+@pytest.fixture(scope="module", params=APIS, ids=lambda a: a["api"])
+def project(request, tmp_path_factory) -> Path:
+    answers = request.param
+    root = tmp_path_factory.mktemp(combo_id(answers)) / "project"
+    data = [f"--data={k}={v}" for k, v in answers.items() if DEFAULTS[k] != v]
+    run(["copier", "copy", "--trust", "--defaults", "--vcs-ref=HEAD", *data, str(TEMPLATE), str(root)],
+        cwd=root.parent)
+    run(["make", "env"], cwd=root)
+    run(["make", "train", "ARGS=train.cv_folds=0"], cwd=root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def server(project):
+    """`make serve` on a free loopback port; yields the port once /health answers."""
+    port = free_port()
+    process = subprocess.Popen(["make", "serve", "HOST=127.0.0.1", f"PORT={port}"], cwd=project,
+                               start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"server exited early:\n{process.stdout.read()}")
+            try:
+                if call(port, "GET", "/health")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("server did not answer /health within 120 s")
+        yield port
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def test_health_metadata_and_predictions(server):
+    status, health = call(server, "GET", "/health")
+    assert status == 200 and health["status"] == "ok"
+    status, metadata = call(server, "GET", "/metadata")
+    assert status == 200 and set(RECORD) == {f["name"] for f in metadata["features"]}
+    status, one = post(server, RECORD)
+    assert status == 200 and one["predictions"][0]["prediction"] == "Gentoo"
+    status, many = post(server, {"records": [RECORD, {**RECORD, "sex": None, "bill_length_mm": None}] * 50})
+    assert status == 200 and len(many["predictions"]) == 100
+
+
+@pytest.mark.parametrize("body, status, message", [
+    (b"{not json", 400, "not valid JSON"),
+    (json.dumps({k: v for k, v in RECORD.items() if k != "sex"}).encode(), 422, "missing feature(s) ['sex']"),
+    (json.dumps({**RECORD, "id": 7}).encode(), 422, "unknown field(s) ['id']"),
+    (json.dumps({**RECORD, "body_mass_g": "heavy"}).encode(), 422, "body_mass_g must be a finite number"),
+    (json.dumps({**RECORD, "island": 3}).encode(), 422, "island must be a string or null"),
+    (json.dumps({"records": [RECORD] * 1001}).encode(), 413, "exceeds the limit of 1000"),
+], ids=["malformed", "missing", "extra", "wrong-number", "wrong-string", "oversized"])
+def test_bad_requests_get_a_4xx_naming_the_problem(server, body, status, message):
+    answer_status, answer = call(server, "POST", "/predict", body)
+    assert answer_status == status and message in answer["detail"]
+
+
+def test_concurrent_requests_all_succeed_with_the_same_answer(server):
+    payloads = [RECORD, {**RECORD, "island": "Dream", "bill_depth_mm": 18.0, "flipper_length_mm": 190.0}] * 40
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda payload: post(server, payload), payloads))
+    assert all(status == 200 for status, _ in answers)
+    assert {answers[i][1]["predictions"][0]["prediction"] for i in range(0, len(answers), 2)} == {"Gentoo"}
+    assert len({json.dumps(answers[i][1]) for i in range(1, len(answers), 2)}) == 1
+
+
+def test_a_tampered_model_stops_start_up(project, tmp_path):
+    metadata = json.loads(max((project / "models" / "metadata").glob("*.json")).read_text())
+    model_file = project / metadata["model"]["path"]
+    original = model_file.read_bytes()
+    model_file.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+    try:
+        result = run(["make", "serve", "HOST=127.0.0.1", f"PORT={free_port()}"], cwd=project, check=False,
+                     timeout=120)
+    finally:
+        model_file.write_bytes(original)
+    assert result.returncode != 0
+    assert "does not match its metadata" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_seed_alias_deploy_endpoint_runs_serve(project):
+    assert "serve" in run(["make", "-n", "deploy-endpoint", "HOST=127.0.0.1"], cwd=project).stdout
