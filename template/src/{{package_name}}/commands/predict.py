@@ -26,7 +26,8 @@ SUPPORTED = (".parquet", ".csv")
 def read_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     """Yield the rows of a Parquet or CSV file, chunk_rows at a time."""
     if path.suffix == ".parquet":
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+        # pre_buffer=False: pyarrow would otherwise read whole column chunks ahead of the batches.
+        for batch in pq.ParquetFile(path, pre_buffer=False).iter_batches(batch_size=chunk_rows):
             yield batch.to_pandas()
     else:
         yield from pd.read_csv(path, chunksize=chunk_rows)
