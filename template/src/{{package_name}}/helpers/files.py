@@ -11,6 +11,14 @@ from pathlib import Path
 from typing import Iterator
 
 
+def default_file_mode() -> int:
+    """The mode a normally created file gets (0o666 less the umask); mkstemp's 0o600 would hide
+    models and data from other users, such as the non-root user of the API image."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside target; rename it onto target only if the block succeeds."""
@@ -21,6 +29,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        os.chmod(tmp, default_file_mode())
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
