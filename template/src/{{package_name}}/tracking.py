@@ -57,11 +57,10 @@ class MlflowTracker(Tracker):
     def __init__(self, settings: Mapping[str, Any], root: Path) -> None:
         import mlflow
 
+        from .registry import tracking_uri
+
         self.mlflow = mlflow
-        uri = os.environ.get("MLFLOW_TRACKING_URI") or settings["mlflow_uri"]
-        if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
-            uri = f"sqlite:///{root / uri.removeprefix('sqlite:///')}"  # relative to the project, not the cwd
-        mlflow.set_tracking_uri(uri)
+        mlflow.set_tracking_uri(tracking_uri(settings, root))
         if "MLFLOW_RUN_ID" not in os.environ:  # `mlflow run` already chose the experiment and run
             name = settings["experiment"]
             if mlflow.get_experiment_by_name(name) is None:

@@ -1,36 +1,77 @@
-"""`export`: package a trained model as a portable bundle in artifacts/.
+"""`export`: package a trained model as a portable, verifiable bundle in artifacts/.
 
-The bundle holds the model file, its metadata and a SHA256SUMS file, everything a serving
-platform needs to load and verify it. Exporting the same model again rewrites nothing.
+artifacts/<model name>-<version>/ holds the model file, metadata.json, model.onnx (when
+export.onnx is true and skl2onnx can convert the model), export.json (what was exported and how
+ONNX Runtime compared with scikit-learn) and SHA256SUMS. It is assembled under a temporary name
+and renamed into place only when everything, the parity check included, succeeded, so a failed
+export leaves no bundle behind. Exporting the same model with the same settings again rewrites
+nothing.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import uuid
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from ..config import project_root
-from ..helpers.files import atomic_write_text, sha256_file
+from fsspec.implementations.local import LocalFileSystem
+
+from ..config import load_params, project_root
+from ..helpers.bundle import BundleError, checksum_problems, replace_folder, write_checksums
+from ..helpers.files import sha256_file
 from ..paths import ProjectPaths
+from . import export_onnx
 from .loading import load_trained
 
+RECORD = "export.json"
 
-def main(model_path: Path | None = None) -> Path:
-    """Write artifacts/<model name>-<version>/ for the latest (or given) model."""
+
+def main(model_path: Path | None = None, overrides: Sequence[str] = ()) -> Path:
+    """Write artifacts/<model name>-<version>/ for the latest (or given) model; return its folder."""
+    settings = dict(load_params(overrides)["export"])
     paths = ProjectPaths(project_root())
-    _, metadata = load_trained(paths, model_path)
+    model, metadata = load_trained(paths, model_path)
     model_file = paths.resolve(metadata["model"]["path"])
     bundle = paths.artifacts / model_file.stem
-    if not (bundle / "SHA256SUMS").is_file():
-        partial = paths.artifacts / f".{bundle.name}.partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
-        shutil.copy2(model_file, partial / model_file.name)
-        atomic_write_text(partial / "metadata.json", json.dumps(metadata, indent=2) + "\n")
-        sums = "".join(f"{sha256_file(p)}  {p.name}\n" for p in sorted(partial.iterdir()))
-        atomic_write_text(partial / "SHA256SUMS", sums)
-        shutil.rmtree(bundle, ignore_errors=True)
-        partial.rename(bundle)
+    record = existing_record(bundle, settings)
+    if record is None:
+        record = build(bundle, model, metadata, model_file, settings, paths)
+    print(f"onnx       {export_onnx.describe(record['onnx'])}")
     print(f"bundle     {bundle.relative_to(paths.root)}")
     return bundle
+
+
+def existing_record(bundle: Path, settings: dict[str, Any]) -> dict[str, Any] | None:
+    """export.json of a bundle already made with these settings that still verifies, else None (rebuild)."""
+    if not (bundle / RECORD).is_file() or checksum_problems(LocalFileSystem(), str(bundle)):
+        return None
+    record = json.loads((bundle / RECORD).read_text())
+    return record if record.get("settings") == settings else None
+
+
+def build(bundle: Path, model: Any, metadata: dict[str, Any], model_file: Path, settings: dict[str, Any],
+          paths: ProjectPaths) -> dict[str, Any]:
+    """Assemble the bundle in a private folder beside it (no need for atomic writes there), then move it into place."""
+    paths.artifacts.mkdir(parents=True, exist_ok=True)
+    staging = paths.artifacts / f".{bundle.name}.partial-{uuid.uuid4().hex}"
+    staging.mkdir(parents=True)
+    try:
+        shutil.copyfile(model_file, staging / model_file.name)
+        if sha256_file(staging / model_file.name) != metadata["model"]["sha256"]:
+            raise BundleError(f"{model_file} changed while it was being exported; export again.")
+        (staging / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
+        record = {
+            "model": {key: metadata["model"][key] for key in ("name", "version", "sha256")},
+            "files": {"model": model_file.name, "metadata": "metadata.json"},
+            "settings": settings,
+            "onnx": export_onnx.export(model, metadata, settings, staging, paths, bundle.name),
+        }
+        (staging / RECORD).write_text(json.dumps(record, indent=2) + "\n")
+        write_checksums(staging)
+        replace_folder(staging, bundle)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return record
