@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -112,3 +114,31 @@ def copier_questions() -> dict[str, Any]:
         merged.update(document or {})
     return {key: value for key, value in merged.items()
             if not key.startswith("_") and value.get("when") is not False}
+
+
+def copier_copy(root: Path, answers: dict[str, Any], **extra: Any) -> Path:
+    """Render the working tree with the copier CLI, as the README tells users to: --trust --defaults and
+    a --data for each answer that differs from the defaults (extra: more answers, such as dvc_remote)."""
+    data = [f"--data={key}={value}" for key, value in {**answers, **extra}.items()
+            if key in extra or DEFAULTS[key] != value]
+    run(["copier", "copy", "--trust", "--defaults", "--vcs-ref=HEAD", *data, str(TEMPLATE), str(root)],
+        cwd=root.parent)
+    return root
+
+
+def project_python(root: Path, code: str, *args: str) -> str:
+    """Run code with the project's own interpreter (it has pandas, mlflow...; the template's has not)."""
+    return run([str(root / ".venv" / "bin" / "python"), "-c", code, *args], cwd=root).stdout.strip()
+
+
+def latest_metadata(root: Path) -> dict:
+    """The metadata of the most recently trained model (versions are UTC timestamps)."""
+    path = max((root / "models" / "metadata").glob("*.json"), key=lambda p: p.stem.rsplit("-", 1)[-1])
+    return json.loads(path.read_text())
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

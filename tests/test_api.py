@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -19,18 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import DEFAULTS, TEMPLATE, combo_id, run
+from .helpers import DEFAULTS, combo_id, copier_copy, free_port, run
 
 pytestmark = pytest.mark.e2e
 APIS = [{**DEFAULTS, "api": api, "use_dvc": False, "tracking": "none"} for api in ["fastapi", "flask"]]
 RECORD = {"island": "Biscoe", "bill_length_mm": 45.1, "bill_depth_mm": 14.5, "flipper_length_mm": 215.0,
           "body_mass_g": 5000.0, "sex": "female", "year": 2008}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def call(port: int, method: str, path: str, body: bytes | None = None) -> tuple[int, dict]:
@@ -51,9 +44,7 @@ def post(port: int, payload) -> tuple[int, dict]:
 def project(request, tmp_path_factory) -> Path:
     answers = request.param
     root = tmp_path_factory.mktemp(combo_id(answers)) / "project"
-    data = [f"--data={k}={v}" for k, v in answers.items() if DEFAULTS[k] != v]
-    run(["copier", "copy", "--trust", "--defaults", "--vcs-ref=HEAD", *data, str(TEMPLATE), str(root)],
-        cwd=root.parent)
+    copier_copy(root, answers)
     run(["make", "env"], cwd=root)
     run(["make", "train", "ARGS=train.cv_folds=0"], cwd=root)
     return root

@@ -17,7 +17,6 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -29,7 +28,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .helpers import DEFAULTS, TOOLS_BIN, render, run
+from .helpers import DEFAULTS, TOOLS_BIN, free_port, render, run
 
 PACKAGE = "penguin_classifier"
 DOCKER_FILES = ["Dockerfile.api", "Dockerfile.jupyter", "docker-compose.yml", ".dockerignore"]
@@ -289,12 +288,6 @@ class StandIn:
 
     def on_cmd(self, arguments: str) -> None:
         self.cmd = json.loads(arguments)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def on_port(command: list[str], port: int, default: str) -> list[str]:

@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 import yaml
 
-from .helpers import DEFAULTS, TEMPLATE, combo_id, run
+from .helpers import DEFAULTS, combo_id, copier_copy, latest_metadata, project_python, run
 
 pytestmark = pytest.mark.e2e
 PACKAGE = "penguin_classifier"
@@ -32,26 +32,13 @@ def project(request, tmp_path_factory):
     """A project rendered with the copier CLI whose environment `make env` has built."""
     answers = request.param
     root = tmp_path_factory.mktemp(combo_id(answers)) / "project"
-    data = [f"--data={key}={value}" for key, value in answers.items() if DEFAULTS[key] != value]
-    run(["copier", "copy", "--trust", "--defaults", "--vcs-ref=HEAD", *data, str(TEMPLATE), str(root)],
-        cwd=root.parent)
+    copier_copy(root, answers)
     run(["make", "env"], cwd=root)
     return root, answers
 
 
-def project_python(root: Path, code: str) -> str:
-    """Run code with the project's own interpreter (it has pandas; the template's has not)."""
-    return run([str(root / ".venv" / "bin" / "python"), "-c", code], cwd=root).stdout.strip()
-
-
 def count_test_files(root: Path) -> int:
     return len(list((root / "tests").glob("test_*.py")))
-
-
-def latest_metadata(root: Path) -> dict:
-    """The metadata of the most recently trained model (versions are UTC timestamps)."""
-    path = max((root / "models" / "metadata").glob("*.json"), key=lambda p: p.stem.rsplit("-", 1)[-1])
-    return json.loads(path.read_text())
 
 
 def test_pre_commit_hooks_pass_on_the_fresh_project(project):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import DEFAULTS, TEMPLATE, run
+from .helpers import DEFAULTS, copier_copy, latest_metadata, project_python, run
 
 pytestmark = pytest.mark.e2e
 QUICK = {**DEFAULTS, "use_dvc": False, "tracking": "none"}
@@ -74,20 +74,10 @@ print(json.dumps({
 def build(base: Path, answers: dict) -> Path:
     """Render answers with the copier CLI, build the environment and train."""
     root = base / "project"
-    data = [f"--data={key}={value}" for key, value in answers.items() if DEFAULTS[key] != value]
-    run(["copier", "copy", "--trust", "--defaults", "--vcs-ref=HEAD", *data, str(TEMPLATE), str(root)], cwd=base)
+    copier_copy(root, answers)
     run(["make", "env"], cwd=root)
     run(["make", "train"], cwd=root)
     return root
-
-
-def project_python(root: Path, code: str, *args: str) -> str:
-    return run([str(root / ".venv" / "bin" / "python"), "-c", code, *args], cwd=root).stdout.strip()
-
-
-def latest_metadata(root: Path) -> dict:
-    path = max((root / "models" / "metadata").glob("*.json"), key=lambda p: p.stem.rsplit("-", 1)[-1])
-    return json.loads(path.read_text())
 
 
 def bundle_of(root: Path) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import DEFAULTS, TEMPLATE, run
+from .helpers import DEFAULTS, copier_copy, run
 
 pytestmark = pytest.mark.e2e
 ANSWERS = {**DEFAULTS, "use_dvc": False, "tracking": "none", "api": "none", "docker": False}
@@ -33,9 +33,7 @@ else:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("memory") / "project"
-    data = [f"--data={k}={v}" for k, v in ANSWERS.items() if DEFAULTS[k] != v]
-    run(["copier", "copy", "--trust", "--defaults", "--vcs-ref=HEAD", *data, str(TEMPLATE), str(root)],
-        cwd=root.parent)
+    copier_copy(root, ANSWERS)
     run(["make", "env"], cwd=root)
     run(["make", "train", "ARGS=data.dataset=synthetic data.synthetic.features=8 train.cv_folds=0 "
          "train.hyperparams.n_estimators.default_value=50"], cwd=root)

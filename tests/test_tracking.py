@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import time
 import urllib.request
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .helpers import DEFAULTS, TEMPLATE, combo_id, is_valid, run
+from .helpers import DEFAULTS, combo_id, copier_copy, free_port, is_valid, latest_metadata, project_python, run
 from .template_repo import commit_and_tag
 
 pytestmark = pytest.mark.e2e
@@ -28,11 +27,7 @@ WANDB_READER = Path(__file__).with_name("wandb_offline_run.py")
 
 
 def render_and_build(root: Path, answers: dict, remote: Path) -> Path:
-    data = [f"--data={k}={v}" for k, v in answers.items() if DEFAULTS[k] != v]
-    if answers["use_dvc"]:
-        data.append(f"--data=dvc_remote={remote}")
-    run(["copier", "copy", "--trust", "--defaults", "--vcs-ref=HEAD", *data, str(TEMPLATE), str(root)],
-        cwd=root.parent)
+    copier_copy(root, answers, **({"dvc_remote": remote} if answers["use_dvc"] else {}))
     edit_params(root, lambda p: p["train"].update(cv_folds=2))
     run(["make", "env"], cwd=root)
     commit_and_tag(root, None, "Start from template")
@@ -47,10 +42,6 @@ def edit_params(root: Path, change) -> None:
     path.write_text(yaml.safe_dump(params, sort_keys=False))
 
 
-def project_python(root: Path, code: str) -> str:
-    return run([str(root / ".venv" / "bin" / "python"), "-c", code], cwd=root).stdout.strip()
-
-
 def in_env(root: Path) -> dict[str, str]:
     """The environment of a shell where the project's environment is activated."""
     return {"PATH": f"{root / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"}
@@ -61,11 +52,6 @@ def dvc_metrics(root: Path) -> dict:
     shown = json.loads(run([str(root / ".venv" / "bin" / "dvc"), "metrics", "show", "--json"], cwd=root).stdout)
     (workspace,) = shown.values()  # one revision: the workspace
     return {path: entry["data"] for path, entry in workspace["data"].items()}
-
-
-def latest_metadata(root: Path) -> dict:
-    path = max((root / "models" / "metadata").glob("*.json"), key=lambda p: p.stem.rsplit("-", 1)[-1])
-    return json.loads(path.read_text())
 
 
 @pytest.fixture(scope="module", params=COMBOS, ids=combo_id)
@@ -209,12 +195,6 @@ def test_mlflow_run_runs_chosen_steps_with_overrides(mlflow_project):
         "print(json.dumps([[r.info.status, r.data.params.get('train.cv_folds')] for r in rs]))")))
     assert runs == [["FINISHED", "3"]]
     assert not (root / "reports" / "metrics.json").exists()  # evaluate was not among the steps
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_make_ui_serves_the_mlflow_ui(mlflow_project):
