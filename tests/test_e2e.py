@@ -149,3 +149,14 @@ def test_make_clean_keeps_raw_data_and_models(project):
     assert list((root / "data" / "raw").glob("*.csv"))
     assert list((root / "models").glob("*.skops"))
     assert not list((root / "data" / "staging").glob("*.parquet"))
+
+
+def test_make_tune_and_make_pipeline(project):
+    root, _ = project
+    tuned = run(["make", "tune", "ARGS=tuning.max_trials=2 tuning.cv_folds=2"], cwd=root)
+    report = json.loads((root / "reports" / "tuning.json").read_text())
+    assert report["n_trials"] == 2 and len(report["trials"]) == 2
+    assert "make train ARGS=" in tuned.stdout
+    steps = run(["make", "pipeline", "STEPS=train,etl", "ARGS=train.cv_folds=0"], cwd=root).stdout
+    assert steps.index("step       etl") < steps.index("step       train")  # pipeline order, not argument order
+    assert "step       evaluate" not in steps and "model      models/" in steps
