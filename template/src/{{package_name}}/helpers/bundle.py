@@ -7,14 +7,13 @@ file matches it: SHA256SUMS is always the last file written.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import uuid
 from pathlib import Path, PurePosixPath
 
 from fsspec import AbstractFileSystem
 
-from .files import sha256_file
+from .files import sha256_file, sha256_stream
 
 CHECKSUMS = "SHA256SUMS"
 
@@ -37,13 +36,10 @@ def parse_checksums(text: str) -> dict[str, str]:
     return {name: digest for digest, _, name in (line.partition("  ") for line in text.splitlines() if line)}
 
 
-def fs_sha256(fs: AbstractFileSystem, path: str, chunk_size: int = 1 << 20) -> str:
-    """Hex sha256 of a file on any filesystem, streamed so large models do not fill memory."""
-    digest = hashlib.sha256()
+def fs_sha256(fs: AbstractFileSystem, path: str) -> str:
+    """Hex sha256 of a file on any filesystem."""
     with fs.open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(chunk_size), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return sha256_stream(handle)
 
 
 def checksum_problems(fs: AbstractFileSystem, folder: str) -> list[str]:

@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 
 def default_file_mode() -> int:
@@ -47,10 +47,15 @@ def atomic_write_text(target: Path, text: str) -> Path:
     return atomic_write(target, lambda tmp: tmp.write_text(text))
 
 
-def sha256_file(path: Path, chunk_size: int = 1 << 20) -> str:
-    """Hex sha256 of a file, read in chunks so large data files do not fill memory."""
+def sha256_stream(handle: BinaryIO, chunk_size: int = 1 << 20) -> str:
+    """Hex sha256 of an open binary file, read in chunks so large models and data do not fill memory."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(chunk_size), b""):
-            digest.update(chunk)
+    for chunk in iter(lambda: handle.read(chunk_size), b""):
+        digest.update(chunk)
     return digest.hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a local file."""
+    with open(path, "rb") as handle:
+        return sha256_stream(handle)
