@@ -15,13 +15,13 @@ from typing import Any
 import optuna
 import pandas as pd
 import yaml
-from sklearn.metrics import get_scorer
 
 from ..config import ConfigError, hyperparameter_values, load_params, project_root
 from ..etl.datasets import get_dataset
 from ..helpers.files import atomic_write_text
 from ..model import train as model_recipe
 from ..model.features import feature_types, select_features, split_target
+from ..model.scoring import scorer
 from ..paths import ProjectPaths
 from .train import cross_validate, prepared_data
 
@@ -53,16 +53,6 @@ def override_args(values: dict[str, Any]) -> str:
     return " ".join(f"train.hyperparams.{name}.default_value={yaml_text(value)}" for name, value in values.items())
 
 
-def check_metric(metric: str) -> None:
-    """Fail before any data work when tuning.metric is not a scikit-learn scorer."""
-    try:
-        get_scorer(metric)
-    except ValueError:
-        raise ConfigError(
-            f"tuning.metric: unknown scorer {metric!r}; use a scikit-learn scorer name such as accuracy or f1_macro."
-        ) from None
-
-
 def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
     """Run the search, write reports/tuning.json and return what it holds."""
     params = load_params(overrides)
@@ -75,7 +65,7 @@ def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
     if not tuned:
         raise ConfigError("Nothing to tune: set tuning.tune: true for a hyperparameter under train.hyperparams.")
     metric, folds = settings["metric"], int(settings["cv_folds"])
-    check_metric(metric)
+    scorer(metric, "tuning.metric")  # fail before any data work
     paths = ProjectPaths(project_root())
     dataset = params["data"]["dataset"]
     train_file, _ = prepared_data(params, paths, overrides)

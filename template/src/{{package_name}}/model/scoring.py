@@ -7,17 +7,19 @@ from typing import Any
 import pandas as pd
 from sklearn.metrics import get_scorer
 
+from ..config import ConfigError
+
+
+def scorer(name: str, key: str) -> Any:
+    """The scikit-learn scorer called name; a ConfigError naming the params key (e.g. tuning.metric) if none."""
+    try:
+        return get_scorer(name)
+    except ValueError:
+        raise ConfigError(
+            f"{key}: unknown scorer {name!r}; use a scikit-learn scorer name such as accuracy or f1_macro."
+        ) from None
+
 
 def score(model: Any, features: pd.DataFrame, target: pd.Series, metrics: list[str]) -> dict[str, float]:
-    """Score a fitted model on one data set with each named metric."""
-    results = {}
-    for name in metrics:
-        try:
-            scorer = get_scorer(name)
-        except ValueError:
-            raise ValueError(
-                f"Unknown metric {name!r} in evaluate.metrics; use scikit-learn scorer names "
-                "such as accuracy, f1_macro, balanced_accuracy."
-            ) from None
-        results[name] = float(scorer(model, features, target))
-    return results
+    """Score a fitted model on one data set with each metric named in evaluate.metrics."""
+    return {name: float(scorer(name, "evaluate.metrics")(model, features, target)) for name in metrics}
