@@ -106,14 +106,14 @@ def combo_id(answers: dict[str, Any]) -> str:
             f"-{answers['tracking']}-{dvc}-{answers['api']}-{docker}")
 
 
-def copier_questions() -> dict[str, Any]:
-    """The questions of copier.yml (settings and computed values left out)."""
+def project_questions() -> dict[str, Any]:
+    """The questions a new project asks (settings, computed values and the other generators left out)."""
     documents = yaml.safe_load_all(COPIER_YML.read_text().replace("!include", "#"))
     merged: dict[str, Any] = {}
     for document in documents:
         merged.update(document or {})
     return {key: value for key, value in merged.items()
-            if not key.startswith("_") and value.get("when") is not False}
+            if not key.startswith("_") and "kind == 'project'" in str(value.get("when"))}
 
 
 def copier_copy(root: Path, answers: dict[str, Any], **extra: Any) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import copier_questions, render
+from .helpers import project_questions, render
 
 GOOD = {
     "project_name": ["Penguin Classifier", "churn_model-2", "X"],
@@ -43,7 +43,7 @@ BAD = {
 
 
 def test_every_question_is_covered():
-    assert set(copier_questions()) - {"description", "include_example", "use_dvc", "docker"} == set(GOOD) == set(BAD)
+    assert set(project_questions()) - {"description", "include_example", "use_dvc", "docker"} == set(GOOD) == set(BAD)
 
 
 @pytest.mark.parametrize("question, answer", [(q, a) for q, answers in GOOD.items() for a in answers],
@@ -64,6 +64,12 @@ def test_bad_answer_is_rejected_and_nothing_is_written(tmp_path, question, answe
     assert question in str(error.value) or answer in str(error.value)
     assert message in str(error.value)
     assert not dst.exists()
+
+
+def test_a_project_is_the_default_kind(tmp_path):
+    dst = render(tmp_path / "project")
+    assert "kind: project" in (dst / ".copier-answers.yml").read_text()
+    assert not (dst / ".copier").exists()
 
 
 def test_derived_names_follow_the_project_name(tmp_path):
