@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -135,6 +136,20 @@ def latest_metadata(root: Path) -> dict:
     """The metadata of the most recently trained model (versions are UTC timestamps)."""
     path = max((root / "models" / "metadata").glob("*.json"), key=lambda p: p.stem.rsplit("-", 1)[-1])
     return json.loads(path.read_text())
+
+
+def bare_machine(folder: Path) -> dict[str, str]:
+    """The environment of a machine with only Python (with pip), make and git: a fresh venv first on PATH,
+    then the system folders; no uv, no copier, not the template's .venv. Asserted, not assumed."""
+    venv = folder / "bare-python"
+    if not venv.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    path = os.pathsep.join([str(venv / "bin"), "/usr/local/bin", "/usr/bin", "/bin"])
+    for tool in ("uv", "copier"):
+        assert shutil.which(tool, path=path) is None, f"{tool} is on the bare machine's PATH {path}"
+    for tool in ("python3", "make", "git"):
+        assert shutil.which(tool, path=path), f"{tool} missing from the bare machine's PATH {path}"
+    return {"PATH": path, "VIRTUAL_ENV": ""}
 
 
 def free_port() -> int:

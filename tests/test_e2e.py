@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 import yaml
 
-from .helpers import DEFAULTS, combo_id, copier_copy, latest_metadata, project_python, run
+from .helpers import DEFAULTS, bare_machine, combo_id, copier_copy, latest_metadata, project_python, run
 
 pytestmark = pytest.mark.e2e
 PACKAGE = "penguin_classifier"
@@ -29,12 +29,26 @@ PROJECTS = [
 
 @pytest.fixture(scope="module", params=PROJECTS, ids=combo_id)
 def project(request, tmp_path_factory):
-    """A project rendered with the copier CLI whose environment `make env` has built."""
+    """A project rendered with the copier CLI whose environment `make env` has built on a bare machine:
+    Python with pip, make and git on PATH, nothing else (no uv: the uv project installs its own)."""
     answers = request.param
-    root = tmp_path_factory.mktemp(combo_id(answers)) / "project"
+    folder = tmp_path_factory.mktemp(combo_id(answers))
+    root = folder / "project"
     copier_copy(root, answers)
-    run(["make", "env"], cwd=root)
-    return root, answers
+    built = run(["make", "env"], cwd=root, env=bare_machine(folder))
+    return root, answers, built, bare_machine(folder)
+
+
+def test_make_env_works_on_a_bare_machine_and_only_once(project):
+    root, answers, built, bare = project
+    if answers["env_manager"] == "uv":
+        assert "uv not found on PATH: installing uv==" in built.stdout
+        assert (root / ".tools" / "uv" / "bin" / "uv").is_file()
+    else:
+        assert "uv not found" not in built.stdout and not (root / ".tools").exists()
+    again = run(["make", "env"], cwd=root, env=bare)
+    assert "Nothing to be done for 'env'" in again.stdout
+    assert ".tools/" in (root / ".gitignore").read_text()
 
 
 def count_test_files(root: Path) -> int:
@@ -42,14 +56,14 @@ def count_test_files(root: Path) -> int:
 
 
 def test_pre_commit_hooks_pass_on_the_fresh_project(project):
-    root, _ = project
+    root, *_ = project
     run(["git", "add", "-A"], cwd=root)
     run(["pre-commit", "run", "--all-files"], cwd=root)
 
 
 def test_make_train_on_a_fresh_project_prepares_data_and_trains(project):
-    root, answers = project
-    result = run(["make", "train"], cwd=root)
+    root, answers, _, bare = project
+    result = run(["make", "train"], cwd=root, env=bare)
     if answers["use_dvc"]:  # through `dvc repro train`: every stage up to train runs
         assert "Running stage 'load'" in result.stdout and "Running stage 'train'" in result.stdout
     else:
@@ -63,7 +77,7 @@ def test_make_train_on_a_fresh_project_prepares_data_and_trains(project):
 
 
 def test_make_data_train_predict_evaluate_test(project):
-    root, answers = project
+    root, answers, *_ = project
     raw = root / "data" / "raw" / "penguins.csv"
     raw_before = raw.read_bytes() if raw.exists() else None
     result = run(["make", "data", "train", "predict", "evaluate", "test"], cwd=root)
@@ -96,7 +110,7 @@ def test_make_data_train_predict_evaluate_test(project):
 
 
 def test_seed_makefile_names_still_work(project):
-    root, _ = project
+    root, *_ = project
     result = run(["make", "generate_dataset", "init-train", "prediction", "count_test_files",
                   "count_report_files", "create-environment", "requirements", "init", "pytest"], cwd=root)
     assert f"tests: {count_test_files(root)} file(s)" in result.stdout and "predictions" in result.stdout
@@ -104,7 +118,7 @@ def test_seed_makefile_names_still_work(project):
 
 def test_parago_commands_and_tasks_run_as_written(project):
     """What Parago's runner does: export env keys uppercased (with --env overrides), run each command."""
-    root, _ = project
+    root, *_ = project
     parago = yaml.safe_load((root / "parago.yml").read_text())
     commands = parago["commands"]
     env = {key.upper(): str(value) for key, value in parago["env"].items()}
@@ -129,7 +143,7 @@ def test_parago_commands_and_tasks_run_as_written(project):
 
 
 def test_bad_input_fails_with_a_clear_message(project):
-    root, _ = project
+    root, *_ = project
     run(["make", "train"], cwd=root)
     unknown = run(["make", "train", "ARGS=train.no_such_key=1"], cwd=root, check=False)
     assert unknown.returncode != 0 and "Unknown parameter 'train.no_such_key'" in unknown.stderr
@@ -143,7 +157,7 @@ def test_bad_input_fails_with_a_clear_message(project):
 
 
 def test_make_clean_keeps_raw_data_and_models(project):
-    root, _ = project
+    root, *_ = project
     run(["make", "train"], cwd=root)
     run(["make", "clean"], cwd=root)
     assert list((root / "data" / "raw").glob("*.csv"))
@@ -152,7 +166,7 @@ def test_make_clean_keeps_raw_data_and_models(project):
 
 
 def test_make_tune_and_make_pipeline(project):
-    root, _ = project
+    root, *_ = project
     tuned = run(["make", "tune", "ARGS=tuning.max_trials=2 tuning.cv_folds=2"], cwd=root)
     report = json.loads((root / "reports" / "tuning.json").read_text())
     assert report["n_trials"] == 2 and len(report["trials"]) == 2
