@@ -65,7 +65,7 @@ def test_make_train_on_a_fresh_project_prepares_data_and_trains(project):
     root, answers, _, bare = project
     result = run(["make", "train"], cwd=root, env=bare)
     if answers["use_dvc"]:  # through `dvc repro train`: every stage up to train runs
-        assert "Running stage 'load'" in result.stdout and "Running stage 'train'" in result.stdout
+        assert "Running stage 'data'" in result.stdout and "Running stage 'train'" in result.stdout
     else:
         assert "running the data steps first" in result.stdout
     for line in ["raw        data/raw/penguins.csv", "model      models/", "metadata   models/metadata/"]:

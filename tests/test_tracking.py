@@ -138,7 +138,7 @@ def stages_run(output: str) -> list[str]:
 
 def test_repro_runs_every_stage_then_nothing(dvc_project):
     root, _, first = dvc_project
-    assert stages_run(first.stdout) == ["load", "stage", "transform", "train", "evaluate"]
+    assert stages_run(first.stdout) == ["data", "train", "evaluate"]
     models = sorted((root / "models").glob("*.skops"))
     second = run(["make", "repro"], cwd=root)
     assert stages_run(second.stdout) == []

@@ -3,12 +3,19 @@
 tracking.backend in params.yaml picks the backend (`tracking.backend=none` turns it off for one
 run). Each library is imported only when its backend is used, so the CLI stays fast and a
 project only needs the library it chose.
+
+A run's tracker lives in a child process (BackgroundTracker): importing MLflow and opening its
+SQLite store take seconds, which then overlap with loading data and fitting instead of adding to
+them. The child is this module run as `python -m <package>.tracking`; calls reach it as JSON lines.
 """
 
 from __future__ import annotations
 
+import json
 import netrc
 import os
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -151,16 +158,98 @@ BACKENDS: dict[str, type[Tracker]] = {
 }
 
 
+class TrackingError(RuntimeError):
+    """The tracking process failed; its own error message was printed above this one."""
+
+
+class BackgroundTracker(Tracker):
+    """A tracker of another backend, running in a child process that starts at once.
+
+    Calls are queued to the child and return immediately; run_id waits for the child to open the
+    run, and finish() waits for it to record everything, so nothing is lost when the command ends.
+    """
+
+    def __init__(self, settings: Mapping[str, Any], root: Path) -> None:
+        self.backend = settings["backend"]
+        self._run_id: str | None = None
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", __name__], cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )
+        self._send({"settings": dict(settings), "root": str(root)})
+
+    def _send(self, message: dict[str, Any]) -> None:
+        try:
+            self.process.stdin.write(json.dumps(message, default=str) + "\n")
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            self._failed()
+
+    def _failed(self) -> None:
+        self.process.wait()
+        raise TrackingError(f"Tracking with {self.backend} failed (its error is printed above); "
+                            f"fix it or run without tracking: tracking.backend=none.")
+
+    @property
+    def run_id(self) -> str | None:
+        if self._run_id is None:
+            line = self.process.stdout.readline()
+            if not line:
+                self._failed()
+            self._run_id = json.loads(line)["run_id"]
+        return self._run_id
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        self._send({"call": "log_params", "params": dict(params)})
+
+    def log_metrics(self, metrics: Mapping[str, float]) -> None:
+        self._send({"call": "log_metrics", "metrics": dict(metrics)})
+
+    def log_artifacts(self, paths: list[Path]) -> None:
+        self._send({"call": "log_artifacts", "paths": [str(Path(path).resolve()) for path in paths]})
+
+    def log_confusion(self, actual: list[str], predicted: list[str]) -> None:
+        self._send({"call": "log_confusion", "actual": list(actual), "predicted": list(predicted)})
+
+    def finish(self, failed: bool = False) -> None:
+        self._send({"call": "finish", "failed": failed})
+        self.process.stdin.close()
+        if self.process.wait() != 0 and not failed:
+            self._failed()
+
+
+def serve_calls(lines: Iterator[str]) -> None:
+    """The child's side: open the run, report its id, then apply each call until finish (or until
+    the parent goes away, which marks the run failed)."""
+    replies = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # whatever the tracking library prints goes to stderr, not into the replies
+    start = json.loads(next(lines))
+    tracker = BACKENDS[start["settings"]["backend"]](start["settings"], Path(start["root"]))
+    print(json.dumps({"run_id": tracker.run_id}), file=replies, flush=True)
+    for line in lines:
+        call = json.loads(line)
+        name = call.pop("call")
+        if name == "log_artifacts":
+            call["paths"] = [Path(path) for path in call["paths"]]
+        getattr(tracker, name)(**call)
+        if name == "finish":
+            return
+    tracker.finish(failed=True)
+
+
 @contextmanager
 def tracking_run(settings: Mapping[str, Any], root: Path) -> Iterator[Tracker]:
     """A run of the backend named in settings (the tracking section of params.yaml), closed on exit."""
     backend = settings["backend"]
     if backend not in BACKENDS:
         raise ValueError(f"Unknown tracking.backend {backend!r}; choose one of: {', '.join(BACKENDS)}.")
-    tracker = Tracker() if backend == "none" else BACKENDS[backend](settings, root)
+    tracker = Tracker() if backend == "none" else BackgroundTracker(settings, root)
     try:
         yield tracker
     except BaseException:
         tracker.finish(failed=True)
         raise
     tracker.finish()
+
+
+if __name__ == "__main__":
+    serve_calls(iter(sys.stdin))

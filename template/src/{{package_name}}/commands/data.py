@@ -8,8 +8,6 @@ from pathlib import Path
 from ..config import load_params, project_root
 from ..etl.datasets import get_dataset
 from ..etl.load import load_raw
-from ..etl.staging import stage
-from ..etl.transform import transform
 from ..paths import ProjectPaths
 
 STEPS = ("load", "stage", "transform")
@@ -30,9 +28,13 @@ def main(steps: Sequence[str] = STEPS, overrides: Sequence[str] = ()) -> None:
         _, written = load_raw(paths, params["data"])
         print(f"raw        {raw_file.relative_to(paths.root)}" + ("" if written else " (kept: raw data is immutable)"))
     if "stage" in steps:
+        from ..etl.staging import stage  # pandas: imported only by the steps that use it
+
         staged = stage(raw_file, staging_file, target)
         print(f"staging    {staging_file.relative_to(paths.root)} ({len(staged)} rows)")
     if "transform" in steps:
+        from ..etl.transform import transform
+
         train_rows, test_rows = transform(staging_file, train_file, test_file, target, params["etl"])
         print(f"train      {train_file.relative_to(paths.root)} ({train_rows} rows)")
         print(f"test       {test_file.relative_to(paths.root)} ({test_rows} rows)")

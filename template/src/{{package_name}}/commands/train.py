@@ -1,4 +1,8 @@
-"""`train`: fit the model on data/transformed, save it with its metadata and metrics."""
+"""`train`: fit the model on data/transformed, save it with its metadata and metrics.
+
+The tracking run starts first, in its own process, so that its set-up overlaps with importing
+scikit-learn and fitting; those imports are therefore made inside the functions that need them.
+"""
 
 from __future__ import annotations
 
@@ -8,31 +12,27 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-from sklearn.model_selection import cross_val_score
-
 from .. import __version__
 from ..config import hyperparameter_values, load_params, project_root
 from ..etl.datasets import get_dataset
 from ..helpers.gitinfo import git_state
-from ..model import train as model_recipe
-from ..model.features import feature_types, select_features, split_target
 from ..model.metadata import describe_file, environment, new_version, write_metadata
-from ..model.persistence import MODEL_SUFFIX, save_model
-from ..model.scoring import score
 from ..paths import ProjectPaths
-from ..tracking import tracking_run
+from ..tracking import Tracker, tracking_run
 from . import data
 
 
 def cross_validate(model, features, target, metrics: list[str], folds: int) -> dict[str, float]:
-    """Mean k-fold score per metric on the training set (skipped when folds < 2)."""
+    """Mean k-fold score per metric on the training set (skipped when folds < 2).
+
+    One fit per fold scores every metric, instead of one fit per fold and metric.
+    """
     if folds < 2:
         return {}
-    return {
-        name: float(cross_val_score(model, features, target, cv=folds, scoring=name).mean())
-        for name in metrics
-    }
+    from sklearn.model_selection import cross_validate as sklearn_cross_validate
+
+    scores = sklearn_cross_validate(model, features, target, cv=folds, scoring=list(metrics))
+    return {name: float(scores[f"test_{name}"].mean()) for name in metrics}
 
 
 def prepared_data(params: dict[str, Any], paths: ProjectPaths, overrides: Sequence[str]) -> tuple[Path, Path]:
@@ -49,9 +49,31 @@ def main(overrides: Sequence[str] = ()) -> Path:
     """Train, save the model and its metadata, record the run; return the metadata path."""
     params = load_params(overrides)
     paths = ProjectPaths(project_root())
+    train_file, test_file = prepared_data(params, paths, overrides)
+    with tracking_run(params["tracking"], paths.root) as tracker:
+        tracker.log_params(params)
+        metadata_path, metadata = fit_and_record(params, paths, train_file, test_file, tracker)
+    print(f"model      {metadata['model']['path']}")
+    print(f"metadata   {metadata_path.relative_to(paths.root)}")
+    print("metrics    " + ", ".join(f"{m}={v['hold_out']:.4f}" for m, v in metadata["metrics"].items())
+          + " (hold-out)")
+    if tracker.run_id:
+        print(f"tracking   {tracker.backend} run {tracker.run_id}")
+    return metadata_path
+
+
+def fit_and_record(params: dict[str, Any], paths: ProjectPaths, train_file: Path, test_file: Path,
+                   tracker: Tracker) -> tuple[Path, dict[str, Any]]:
+    """Fit, score and save the model, write its metadata and hand the results to the tracker."""
+    import pandas as pd
+
+    from ..model import train as model_recipe
+    from ..model.features import feature_types, select_features, split_target
+    from ..model.persistence import MODEL_SUFFIX, save_model
+    from ..model.scoring import score
+
     dataset = params["data"]["dataset"]
     target = get_dataset(dataset).target
-    train_file, test_file = prepared_data(params, paths, overrides)
     train_frame = pd.read_parquet(train_file)
     test_frame = pd.read_parquet(test_file)
     X_train, y_train = split_target(train_frame, target)
@@ -61,65 +83,58 @@ def main(overrides: Sequence[str] = ()) -> Path:
     metrics = list(params["evaluate"]["metrics"])
     hyperparameters = hyperparameter_values(params["train"])
 
-    with tracking_run(params["tracking"], paths.root) as tracker:
-        tracker.log_params(params)
-        model = model_recipe.build_model(hyperparameters, types)
-        started = time.perf_counter()
-        model.fit(X_train, y_train)
-        training_seconds = time.perf_counter() - started
-        cross_val = cross_validate(
-            model_recipe.build_model(hyperparameters, types), X_train, y_train, metrics,
-            int(params["train"]["cv_folds"]),
-        )
-        hold_out = score(model, X_test, y_test, metrics)
+    model = model_recipe.build_model(hyperparameters, types)
+    started = time.perf_counter()
+    model.fit(X_train, y_train)
+    training_seconds = time.perf_counter() - started
+    cross_val = cross_validate(
+        model_recipe.build_model(hyperparameters, types), X_train, y_train, metrics,
+        int(params["train"]["cv_folds"]),
+    )
+    hold_out = score(model, X_test, y_test, metrics)
 
-        version = new_version()
-        name = f"{dataset}-{hyperparameters.get('model', type(model).__name__.lower())}"
-        model_path = paths.models / f"{name}-{version}{MODEL_SUFFIX}"
-        save_model(model, model_path)
-        model_file = describe_file(model_path, paths.root)
-        metadata = {
-            "schema_version": 1,
-            "model": {
-                "name": name,
-                "version": version,
-                "type": f"{type(model).__module__}.{type(model).__qualname__}",
-                "description": f"{type(model).__name__} predicting {target!r} of the {dataset} dataset",
-                "path": model_file["path"],
-                "size_bytes": model_file["size_bytes"],
-                "sha256": model_file["sha256"],
-                "hyperparameters": hyperparameters,
-            },
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "project": {"package": __name__.split(".")[0], "version": __version__},
-            "git": git_state(paths.root),
-            "tracking": {"backend": tracker.backend, "run_id": tracker.run_id},
-            "params": params,
-            "data": {
-                "dataset": dataset,
-                "target": target,
-                "train": describe_file(train_file, paths.root, *train_frame.shape),
-                "test": describe_file(test_file, paths.root, *test_frame.shape),
-            },
-            "features": [{"name": n, "type": t, "dtype": str(X_train[n].dtype)} for n, t in types.items()],
-            "classes": [str(c) for c in sorted(y_train.unique())],
-            "testing": {
-                "strategy": "hold_out",
-                "test_size": params["etl"]["test_size"],
-                "cv_folds": int(params["train"]["cv_folds"]),
-            },
-            "metrics": {m: {"cross_val": cross_val.get(m), "hold_out": hold_out[m]} for m in metrics},
-            "training_seconds": round(training_seconds, 4),
-            "environment": environment(),
-        }
-        metadata_path = write_metadata(metadata, paths.metadata)
-        tracker.log_metrics({**{f"hold_out_{m}": v for m, v in hold_out.items()},
-                             **{f"cross_val_{m}": v for m, v in cross_val.items()}})
-        tracker.log_confusion([str(v) for v in y_test], [str(v) for v in model.predict(X_test)])
-        tracker.log_artifacts([model_path, metadata_path])
-    print(f"model      {model_file['path']}")
-    print(f"metadata   {metadata_path.relative_to(paths.root)}")
-    print("metrics    " + ", ".join(f"{m}={v:.4f}" for m, v in hold_out.items()) + " (hold-out)")
-    if tracker.run_id:
-        print(f"tracking   {tracker.backend} run {tracker.run_id}")
-    return metadata_path
+    version = new_version()
+    name = f"{dataset}-{hyperparameters.get('model', type(model).__name__.lower())}"
+    model_path = paths.models / f"{name}-{version}{MODEL_SUFFIX}"
+    save_model(model, model_path)
+    model_file = describe_file(model_path, paths.root)
+    metadata = {
+        "schema_version": 1,
+        "model": {
+            "name": name,
+            "version": version,
+            "type": f"{type(model).__module__}.{type(model).__qualname__}",
+            "description": f"{type(model).__name__} predicting {target!r} of the {dataset} dataset",
+            "path": model_file["path"],
+            "size_bytes": model_file["size_bytes"],
+            "sha256": model_file["sha256"],
+            "hyperparameters": hyperparameters,
+        },
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "project": {"package": __name__.split(".")[0], "version": __version__},
+        "git": git_state(paths.root),
+        "tracking": {"backend": tracker.backend, "run_id": tracker.run_id},
+        "params": params,
+        "data": {
+            "dataset": dataset,
+            "target": target,
+            "train": describe_file(train_file, paths.root, *train_frame.shape),
+            "test": describe_file(test_file, paths.root, *test_frame.shape),
+        },
+        "features": [{"name": n, "type": t, "dtype": str(X_train[n].dtype)} for n, t in types.items()],
+        "classes": [str(c) for c in sorted(y_train.unique())],
+        "testing": {
+            "strategy": "hold_out",
+            "test_size": params["etl"]["test_size"],
+            "cv_folds": int(params["train"]["cv_folds"]),
+        },
+        "metrics": {m: {"cross_val": cross_val.get(m), "hold_out": hold_out[m]} for m in metrics},
+        "training_seconds": round(training_seconds, 4),
+        "environment": environment(),
+    }
+    metadata_path = write_metadata(metadata, paths.metadata)
+    tracker.log_metrics({**{f"hold_out_{m}": v for m, v in hold_out.items()},
+                         **{f"cross_val_{m}": v for m, v in cross_val.items()}})
+    tracker.log_confusion([str(v) for v in y_test], [str(v) for v in model.predict(X_test)])
+    tracker.log_artifacts([model_path, metadata_path])
+    return metadata_path, metadata

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
+
 
 from ..helpers.files import atomic_write
 from ..paths import ProjectPaths
@@ -20,6 +22,10 @@ def load_raw(paths: ProjectPaths, data_params: dict[str, Any]) -> tuple[Path, bo
     target = paths.raw_file(name)
     if target.exists():
         return target, False
-    frame = dataset.load(data_params)
-    atomic_write(target, lambda tmp: frame.to_csv(tmp, index=False))
+    packaged = dataset.csv_file()
+    if packaged is not None:
+        atomic_write(target, lambda tmp: shutil.copyfile(packaged, tmp))
+    else:
+        frame = dataset.load(data_params)
+        atomic_write(target, lambda tmp: frame.to_csv(tmp, index=False))
     return target, True

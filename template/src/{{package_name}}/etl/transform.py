@@ -2,6 +2,9 @@
 
 Imputation and encoding are not done here but inside the model pipeline, so the exact same
 preprocessing runs at training and at prediction time.
+
+The split is a few lines of NumPy rather than scikit-learn's train_test_split: importing
+scikit-learn takes seconds, and this step needs nothing else from it.
 """
 
 from __future__ import annotations
@@ -9,10 +12,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from ..helpers.files import atomic_write
+
+
+def hold_out_rows(labels: pd.Series, test_size: float, seed: int) -> np.ndarray:
+    """Positions of the hold-out rows: test_size of each class (stratified) when every class has at
+    least two rows, else of the whole table; at least one row each side."""
+    rng = np.random.default_rng(seed)
+    groups = list(labels.groupby(labels, sort=True).indices.values())
+    if min(len(group) for group in groups) < 2:
+        groups = [np.arange(len(labels))]
+    chosen = [rng.choice(group, size=min(len(group) - 1, max(1, round(len(group) * test_size))), replace=False)
+              for group in groups]
+    return np.sort(np.concatenate(chosen))
 
 
 def split(staged: pd.DataFrame, target: str, etl_params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -20,11 +35,11 @@ def split(staged: pd.DataFrame, target: str, etl_params: dict[str, Any]) -> tupl
     test_size = float(etl_params["test_size"])
     if not 0 < test_size < 1:
         raise ValueError(f"etl.test_size must be between 0 and 1, got {test_size}.")
-    counts = staged[target].value_counts()
-    stratify = staged[target] if counts.min() >= 2 else None
-    return train_test_split(
-        staged, test_size=test_size, random_state=int(etl_params["seed"]), stratify=stratify
-    )
+    if len(staged) < 2:
+        raise ValueError(f"{len(staged)} staged row(s): a train/test split needs at least 2.")
+    is_test = np.zeros(len(staged), dtype=bool)
+    is_test[hold_out_rows(staged[target], test_size, int(etl_params["seed"]))] = True
+    return staged[~is_test].reset_index(drop=True), staged[is_test].reset_index(drop=True)
 
 
 def transform(staging_file: Path, train_file: Path, test_file: Path, target: str,
