@@ -11,6 +11,10 @@ Why these three figures:
    with nothing changed) shows what DVC's bookkeeping costs on every call.
 3. copy + `make env` + `make train` in a fresh directory is the time from nothing to a trained model
    that the README promises, measured with the uv cache warm (the first, warming run is shown apart).
+5. `python -m <package> --help` and `data load` (light commands, which must not import scikit-learn), and
+   `copier copy` of a peer template (copier-uv, from a local clone named by BENCH_PEER_TEMPLATE or found
+   at ../copier-uv beside this repository; skipped with a message when there is none: the benchmark
+   never downloads it), so the copy time has a reference.
 4. `copier update` across one release (v0.1.0 -> v0.2.0 of a temporary template repository, the
    release the update tests make) beside `copier copy` of v0.1.0 from the same repository: what
    keeping a project current costs compared with starting it.
@@ -26,13 +30,14 @@ import json
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from common import COPY, TEMPLATE, TOOLS, output, progress, run, summary, version
+from common import COPY, ENV, TEMPLATE, TOOLS, output, progress, run, summary, version
 
 sys.path.insert(0, str(TEMPLATE))
 from tests.template_repo import commit_and_tag, release_v2, template_repository  # noqa: E402
@@ -126,8 +131,62 @@ def bench_train(project, root, repeat):
     result["overhead"] = result["make_train"]["median"] / bare_median
     result["overhead_no_cv"] = result["make_train_no_cv"]["median"] / bare_median
     result["overhead_mlflow_no_cv"] = result["make_train_mlflow_no_cv"]["median"] / bare_median
+    result["bare_median"] = bare_median
     result["project_python"] = output([bare[0], "-c", "import platform; print(platform.python_version())"])
     return result
+
+
+def bench_light_commands(project, repeat):
+    """5. Commands that must stay instant: --help and data load (raw file removed before each run)."""
+    python = str(project / ".venv" / "bin" / "python")
+    package = next((project / "src").iterdir()).name
+    raw = project / "data" / "raw" / "penguins.csv"
+    times = {"help": [], "data_load": [], "python": []}
+    for i in range(repeat + 1):
+        progress(f"--help, data load {i}/{repeat}" + (" (warm-up)" if i == 0 else ""))
+        help_time = run([python, "-m", package, "--help"], cwd=project)
+        raw.unlink(missing_ok=True)
+        load_time = run([python, "-m", package, "data", "load"], cwd=project)
+        python_time = run([python, "-c", "pass"], cwd=project)
+        if i:
+            times["help"].append(help_time)
+            times["data_load"].append(load_time)
+            times["python"].append(python_time)
+    return {name: summary(values) for name, values in times.items()}
+
+
+def peer_template():
+    """A local git clone of copier-uv, or None: the benchmark compares with it only when it is there."""
+    for candidate in [os.environ.get("BENCH_PEER_TEMPLATE"), TEMPLATE.parent / "copier-uv"]:
+        if candidate and (Path(candidate) / "copier.yml").is_file():
+            return Path(candidate)
+    return None
+
+
+def bench_peer_copy(root, repeat):
+    """5. copier copy of copier-uv with its required answers (it needs the copier-templates-extensions
+    plugin, installed from PyPI into a folder on PYTHONPATH for this command only)."""
+    peer = peer_template()
+    if peer is None:
+        progress("peer template: no local copier-uv clone (set BENCH_PEER_TEMPLATE); skipped")
+        return None
+    extensions = root / "peer-extensions"
+    run([str(TOOLS / "uv"), "pip", "install", "--quiet", "--no-deps", "--target", str(extensions),
+         "copier-templates-extensions"])
+    answers = {"project_name": "Demo", "project_description": "Demo", "author_fullname": "Demo",
+               "author_email": "demo@example.com", "author_username": "demo", "repository_namespace": "demo",
+               "repository_name": "demo"}
+    command = [str(TOOLS / "copier"), "copy", "--trust", "--defaults", "--quiet", "--vcs-ref=HEAD",
+               *[f"--data={key}={value}" for key, value in answers.items()], str(peer)]
+    env = {**ENV, "PYTHONPATH": str(extensions)}
+    times = []
+    for i in range(repeat + 1):
+        progress(f"copier copy of copier-uv {i}/{repeat}" + (" (warm-up)" if i == 0 else ""))
+        started = time.perf_counter()
+        subprocess.run(command + [str(root / f"peer-{i}")], env=env, check=True, capture_output=True)
+        if i:
+            times.append(time.perf_counter() - started)
+    return {**summary(times), "revision": output(["git", "-C", str(peer), "describe", "--tags", "--always"])}
 
 
 def bench_update(root, repeat):
@@ -150,8 +209,11 @@ def bench_update(root, repeat):
 def table(info, results, repeat, elapsed):
     """The results as plain text with aligned columns: one row per figure, ratios as rows too."""
     copy, train, start, update = results["copy"], results["train"], results["start"], results["update"]
+    light, peer = results["light"], results["peer"]
     rows = [
         ("1. copier copy --defaults --trust", copy, ""),
+        ("   copier copy of copier-uv (peer template)", peer, f"copier-uv {peer['revision']}") if peer else
+        ("   copier copy of copier-uv (peer template)", None, "skipped: no local clone (BENCH_PEER_TEMPLATE)"),
         ("2. make train, tracking none (5-fold CV)", train["make_train"], ""),
         ("   make train, tracking none, cv_folds=0", train["make_train_no_cv"], ""),
         ("   make train, tracking mlflow, cv_folds=0", train["make_train_mlflow_no_cv"], "SQLite store"),
@@ -164,6 +226,9 @@ def table(info, results, repeat, elapsed):
         ("   make env (uv sync, uv cache warm)", start["env"], f"first run: {start['first_run']['env']:.2f} s"),
         ("   make train (dvc repro: data + train)", start["train"], f"first run: {start['first_run']['train']:.2f} s"),
         ("   total: copy to trained model", start["total"], f"first run: {start['first_run']['total']:.2f} s"),
+        ("   first make train (dvc + mlflow) / bare script", start["train"]["median"] / train["bare_median"], "x"),
+        ("5. python -m <package> --help", light["help"], f"python -c pass: {light['python']['median']:.2f} s"),
+        ("   python -m <package> data load (penguins)", light["data_load"], "no scikit-learn, no pandas"),
         ("4. copier copy (tagged v0.1.0)", update["copy"], ""),
         ("   copier update v0.1.0 -> v0.2.0", update["update"], "committed project, one release"),
     ]
@@ -179,7 +244,9 @@ def table(info, results, repeat, elapsed):
         f"{'-' * width}  {'-' * 8}  {'-' * 8}  {'-' * 24}",
     ]
     for label, value, note in rows:
-        if note == "x":
+        if value is None:
+            lines.append(f"{label:<{width}}  {'-':>8}  {'-':>8}  {note}")
+        elif note == "x":
             lines.append(f"{label:<{width}}  {value:>7.2f}x  {'':>8}  ratio of medians")
         else:
             lines.append(f"{label:<{width}}  {value['median']:>6.2f} s  {value['min']:>6.2f} s  {note}".rstrip())
@@ -205,6 +272,8 @@ def main():
         results = {"copy": bench_copy(root, args.repeat)}
         results["start"], project = bench_start(root, args.repeat)
         results["train"] = bench_train(project, root, args.repeat)
+        results["light"] = bench_light_commands(project, args.repeat)
+        results["peer"] = bench_peer_copy(root, args.repeat)
         results["update"] = bench_update(root, args.repeat)
     finally:
         shutil.rmtree(root, ignore_errors=True)
