@@ -173,7 +173,7 @@ def test_remove_step_takes_it_out_everywhere(plain_project):
     assert refused.returncode != 0 and "validate_data run after featurize" in refused.stderr
     run(["make", "remove-step", "NAME=validate_data"], cwd=root)
     run(["make", "remove-step", "NAME=featurize"], cwd=root)
-    assert not (root / STEPS_DIR / "featurize").exists() and not (root / ".copier").exists()
+    assert not (root / STEPS_DIR / "featurize").exists() and not (root / ".copier" / "step-featurize.yml").exists()
     assert git(root, "diff", "HEAD~1", "--", "params.yaml") == ""  # as it was before the steps
     result = run(["make", "pipeline", "STEPS=featurize"], cwd=root, check=False)
     assert result.returncode != 0 and "Unknown or no steps ['featurize']" in result.stderr
