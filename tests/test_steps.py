@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import runpy
 from pathlib import Path
 
 import copier
@@ -259,3 +260,28 @@ def test_step_update_brings_the_release_and_keeps_user_edits_project_update_leav
     assert yaml.safe_load((root / "params.yaml").read_text())["steps"]["featurize"] == {
         "scale": 1.5, "column": "bill_length_mm"}
     assert git(root, "status", "--porcelain", "--", str(STEPS_DIR), ".copier") == ""
+
+
+# The params.yaml editing that the generator's task and remove-step share, on its own.
+
+PARAMS_FILE = runpy.run_path(str(TEMPLATE / "template" / "src" / "{{package_name}}" / "steps" / "params_file.py"))
+
+
+def test_params_file_adds_only_missing_keys_and_keeps_comments():
+    with_defaults, without_step = PARAMS_FILE["with_defaults"], PARAMS_FILE["without_step"]
+    original = "etl:\n  seed: 42  # mine\n"
+    text, added = with_defaults(original, "clean", {})
+    assert added == [] and yaml.safe_load(text)["steps"] == {"clean": {}}
+    text, added = with_defaults(text, "clean", {"tiny": 1e-05, "flag": True, "label": "yes"})
+    assert added == ["tiny", "flag", "label"] and "# mine" in text
+    assert yaml.safe_load(text)["steps"]["clean"] == {"tiny": 1e-05, "flag": True, "label": "yes"}
+    text = text.replace("tiny: 1.0e-05", "tiny: 0.5")  # the user's value
+    text, added = with_defaults(text, "other", {"n": 2})
+    assert added == ["n"] and yaml.safe_load(text)["steps"]["clean"]["tiny"] == 0.5
+    assert with_defaults(text, "clean", {"tiny": 1e-05}) == (text, [])
+    assert without_step(without_step(text, "other"), "clean") == original
+
+
+def test_params_file_refuses_a_layout_it_cannot_edit():
+    with pytest.raises(ValueError, match="add it by hand"):
+        PARAMS_FILE["with_defaults"]("steps: {other: {n: 1}}\n", "clean", {"n": 1})

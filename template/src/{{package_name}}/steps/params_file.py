@@ -37,6 +37,14 @@ def _load(text: str) -> dict[str, Any]:
     return yaml.safe_load(text) or {}
 
 
+def _section(text: str, name: str) -> Any:
+    """steps.<name> of text; None when absent or when text is no longer valid YAML."""
+    try:
+        return (_load(text).get("steps") or {}).get(name)
+    except yaml.YAMLError:
+        return None
+
+
 def _block_end(lines: list[str], start: int, indent: int) -> int:
     """Index after the block that begins at lines[start]: its lines are blank or indented deeper."""
     end = start + 1
@@ -74,12 +82,12 @@ def with_defaults(text: str, name: str, defaults: dict[str, Any]) -> tuple[str, 
     if section is None:
         lines[end:end] = [f"  {name}:" + ("" if body else " {}"), *body]
     else:
-        if lines[section].split("#")[0].strip() == f"{name}: {{}}":
+        if lines[section].split("#")[0].strip() == name + ": {}":
             lines[section] = f"  {name}:"
         lines[section + 1:section + 1] = body
     edited = "\n".join(lines) + "\n"
     expected = {**current, **missing}
-    if ((_load(edited).get("steps") or {}).get(name) or {}) != expected:
+    if (_section(edited, name) or {}) != expected or (not expected and _section(edited, name) is None):
         raise ParamsFileError(f"Could not add steps.{name} to params.yaml automatically; add it by hand:\n"
                               f"steps:\n  {name}:\n" + "\n".join(body))
     return edited, list(missing)
