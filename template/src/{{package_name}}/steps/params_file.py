@@ -75,7 +75,7 @@ def with_defaults(text: str, name: str, defaults: dict[str, Any]) -> tuple[str, 
     if steps is None:
         lines += ["", HEADER, "steps:"]
         steps = len(lines) - 1
-    elif lines[steps].split("#")[0].strip() in ("steps:", "steps: {}"):
+    elif lines[steps].split("#")[0].strip() == "steps: {}":
         lines[steps] = "steps:"
     end = _block_end(lines, steps, 0)
     section = _find(lines, name, 2, steps + 1, end)
