@@ -16,6 +16,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
+from .steps import parameter_problems
+
 SCHEMA_FILE = Path(__file__).with_name("params.schema.json")
 # The keys a tuning spec may hold besides tune and param_type, per param_type.
 SPEC_KEYS = {
@@ -122,6 +124,7 @@ def problems(params: dict[str, Any]) -> list[str]:
         for name, hyperparameter in params["train"]["hyperparams"].items()
         for problem in hyperparameter_problems(name, hyperparameter)
     ]
+    found += parameter_problems(params)
     tracking = params["tracking"]
     if tracking["backend"] == "mlflow" and "mlflow_uri" not in tracking:
         found.append("tracking.mlflow_uri: required when tracking.backend is mlflow, e.g. sqlite:///mlflow.db")
