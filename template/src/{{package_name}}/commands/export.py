@@ -47,6 +47,7 @@ def checked_bundle(paths: ProjectPaths, model: Any, metadata: dict[str, Any],
     bundle = paths.artifacts / model_file.stem
     record = existing_record(bundle, settings, metadata["model"]["sha256"])
     if record is None:
+        print(f"export     writing {bundle.relative_to(paths.root)} (no verifying bundle of this model and settings)")
         record = build(bundle, model, metadata, model_file, settings, paths)
     return bundle, record
 
