@@ -11,7 +11,7 @@
    model.predict or ONNX Runtime's session.run: wall time, rows per second and peak memory
    (ru_maxrss of the process).
 
-Only prints; usage: `python bench/serving.py [--rows 1000000 10000000] [--seconds 10]`.
+Only prints; usage: `python bench/serving.py [--rows 1000000 10000000] [--seconds 10] [--api-only]`.
 """
 
 import argparse
@@ -213,13 +213,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per figure")
+    parser.add_argument("--api-only", action="store_true", help="skip batch prediction")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         parser.error("wrk not found: apt-get install wrk")
     root = Path(tempfile.mkdtemp(prefix="serving-bench-"))
     try:
         api, path = bench_api(root, args.seconds)
-        batch = bench_batch(path, args.rows)
+        batch = {} if args.api_only else bench_batch(path, args.rows)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     header = "".join(f" {f'{c}: req/s':>14} {'p50 ms':>7} {'p99 ms':>7}" for c in CONNECTIONS)
@@ -227,6 +228,8 @@ def main():
     for key, by_connections in api.items():
         cells = "".join(f" {f['rps']:>14,.0f} {f['p50_ms']:>7.2f} {f['p99_ms']:>7.2f}" for f in by_connections.values())
         print(f"{key:<42}{cells}")
+    if not batch:
+        return
     print()
     print(f"{'batch prediction (8 features, RF 50 trees)':<54} {'seconds':>8} {'rows/s':>12} {'peak MiB':>9}")
     for key, figures in batch.items():
