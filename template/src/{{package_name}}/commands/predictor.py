@@ -25,8 +25,6 @@ from ..model.onnx_parity import ParityError
 from ..paths import ProjectPaths
 from . import export
 
-RUNTIMES = ("auto", "onnx", "sklearn")
-
 
 @dataclass(frozen=True)
 class OnnxPredictor:
