@@ -2,6 +2,8 @@
 
 In-process request tests live in the generated project (tests/test_api.py, run by `make test`);
 here the server is started the way users start it, with `make serve`, and spoken to over HTTP.
+The example model is served by ONNX Runtime on the checked export (built at start-up when missing)
+and must answer like scikit-learn; the stub's DummyClassifier has no converter and falls back.
 """
 
 from __future__ import annotations
@@ -13,15 +15,22 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from .helpers import DEFAULTS, combo_id, copier_copy, free_port, run
+from .helpers import DEFAULTS, combo_id, copier_copy, free_port, latest_metadata, project_python, run
 
 pytestmark = pytest.mark.e2e
 APIS = [{**DEFAULTS, "api": api, "use_dvc": False, "tracking": "none"} for api in ["fastapi", "flask"]]
+ONNX_LINE = "runtime    ONNX Runtime on artifacts/"
+HOLD_OUT_RECORDS = """
+import json, sys, pandas as pd
+print(pd.read_parquet(sys.argv[1]).drop(columns=[sys.argv[2]]).to_json(orient="records"))
+"""
 RECORD = {"island": "Biscoe", "bill_length_mm": 45.1, "bill_depth_mm": 14.5, "flipper_length_mm": 215.0,
           "body_mass_g": 5000.0, "sex": "female", "year": 2008}
 
@@ -50,28 +59,44 @@ def project(request, tmp_path_factory) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def server(project):
-    """`make serve` on a free loopback port; yields the port once /health answers."""
+@contextmanager
+def serving(project: Path, overrides: str = "") -> Iterator[tuple[int, Path]]:
+    """`make serve` on a free loopback port (PARAMS_OVERRIDES=overrides); yields (port, its output file)
+    once /health answers."""
     port = free_port()
-    process = subprocess.Popen(["make", "serve", "HOST=127.0.0.1", f"PORT={port}"], cwd=project,
-                               start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    output = project.parent / f"serve-{port}.log"
+    with output.open("w") as log:
+        process = subprocess.Popen(["make", "serve", "HOST=127.0.0.1", f"PORT={port}"], cwd=project,
+                                   env={**os.environ, "PARAMS_OVERRIDES": overrides}, start_new_session=True,
+                                   stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                pytest.fail(f"server exited early:\n{process.stdout.read()}")
+                pytest.fail(f"server exited early:\n{output.read_text()}")
             try:
                 if call(port, "GET", "/health")[0] == 200:
                     break
             except OSError:
                 time.sleep(0.5)
         else:
-            pytest.fail("server did not answer /health within 120 s")
-        yield port
+            pytest.fail(f"server did not answer /health within 120 s:\n{output.read_text()}")
+        yield port, output
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def served(project):
+    """The project's server with its default parameters: (port, output file)."""
+    with serving(project) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def server(served) -> int:
+    return served[0]
 
 
 def test_health_metadata_and_predictions(server):
@@ -123,3 +148,62 @@ def test_a_tampered_model_stops_start_up(project, tmp_path):
 
 def test_seed_alias_deploy_endpoint_runs_serve(project):
     assert "serve" in run(["make", "-n", "deploy-endpoint", "HOST=127.0.0.1"], cwd=project).stdout
+
+
+def hold_out_records(project: Path) -> list[dict]:
+    """The hold-out rows without the target, as a client would send them (missing values as null)."""
+    data = latest_metadata(project)["data"]
+    return json.loads(project_python(project, HOLD_OUT_RECORDS, data["test"]["path"], data["target"]))
+
+
+def test_onnx_runtime_answers_like_scikit_learn_on_the_hold_out_set(project, served):
+    port, output = served
+    assert ONNX_LINE in output.read_text()
+    records = hold_out_records(project)
+    status, onnx = post(port, {"records": records})
+    with serving(project, "serve.runtime=sklearn") as (native_port, native_output):
+        native_status, native = post(native_port, {"records": records})
+    assert "runtime    scikit-learn (serve.runtime is sklearn)" in native_output.read_text()
+    assert status == native_status == 200 and onnx["model"] == native["model"]
+    tolerance = json.loads(next((project / "artifacts").glob("*/export.json")).read_text())["settings"][
+        "parity_tolerance"]
+    assert len(onnx["predictions"]) == len(native["predictions"]) == len(records)
+    for ours, theirs in zip(onnx["predictions"], native["predictions"]):
+        assert list(ours) == list(theirs) and ours["prediction"] == theirs["prediction"]
+        assert all(abs(ours[key] - theirs[key]) <= tolerance for key in ours if key.startswith("probability_"))
+
+
+def test_a_tampered_onnx_export_is_rebuilt_or_refused_at_start_up(project):
+    metadata = latest_metadata(project)
+    onnx_file = project / "artifacts" / Path(metadata["model"]["path"]).stem / "model.onnx"
+    onnx_file.write_bytes(onnx_file.read_bytes() + b"x")
+    with serving(project) as (port, output):  # the export is made again, and checked again
+        assert post(port, RECORD)[0] == 200
+    log = output.read_text()
+    assert "export     writing artifacts/" in log and ONNX_LINE in log
+    onnx_file.write_bytes(onnx_file.read_bytes() + b"x")
+    hold_out = project / metadata["data"]["test"]["path"]
+    hold_out.rename(hold_out.with_suffix(".away"))
+    try:  # nothing to check a new export against: scikit-learn answers, and the log says why
+        with serving(project) as (port, output):
+            status, answer = post(port, RECORD)
+    finally:
+        hold_out.with_suffix(".away").rename(hold_out)
+    log = output.read_text()
+    assert status == 200 and answer["predictions"][0]["prediction"] == "Gentoo"
+    assert log.count("runtime    ") == 1 and ONNX_LINE not in log
+    assert "runtime    scikit-learn, not ONNX Runtime: no checked ONNX export" in log
+    assert "the ONNX parity check needs the hold-out set" in log
+    run(["make", "export"], cwd=project)  # leave a verifying bundle for the other tests
+
+
+def test_a_model_without_onnx_converter_is_served_by_scikit_learn(tmp_path):
+    root = copier_copy(tmp_path / "stubs", {**APIS[0], "include_example": False})
+    run(["make", "env"], cwd=root)
+    run(["make", "train", "ARGS=train.cv_folds=0"], cwd=root)
+    with serving(root) as (port, output):
+        status, answer = post(port, RECORD)
+    assert status == 200 and set(answer["predictions"][0]) == {"prediction"}
+    lines = [line for line in output.read_text().splitlines() if line.startswith("runtime")]
+    assert lines == ["runtime    scikit-learn, not ONNX Runtime: skl2onnx has no converter for "
+                     "sklearn.dummy.DummyClassifier"]

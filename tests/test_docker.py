@@ -321,8 +321,11 @@ def started(command: list[str], cwd: Path, env: dict[str, str], url: str) -> Ite
             server.wait()
 
 
-def serves_health(image: StandIn) -> None:
-    """The image's CMD answers GET /health, its HEALTHCHECK passes, and fails once the server is gone."""
+def serves_health(image: StandIn) -> str:
+    """The image's CMD answers GET /health, its HEALTHCHECK passes, and fails once the server is gone.
+
+    Returns the server's output.
+    """
     runtime = image.workdir
     port = free_port()
     healthcheck = on_port(image.healthcheck, port, "5000")
@@ -330,6 +333,7 @@ def serves_health(image: StandIn) -> None:
         assert body["status"] == "ok"
         run(healthcheck, cwd=runtime, env=image.env)
     assert run(healthcheck, cwd=runtime, env=image.env, check=False).returncode != 0
+    return (runtime.parent / f"{runtime.name}-server.log").read_text()
 
 
 def model_files(root: Path) -> list[str]:
@@ -345,13 +349,14 @@ def e2e_project(tmp_path: Path, **answers) -> Path:
 def test_api_image_trains_while_building_and_serves_from_its_runtime_stage(tmp_path):
     project = e2e_project(tmp_path, api="fastapi")
     image = StandIn(project, tmp_path / "venv").build(project / "Dockerfile.api")
-    # The runtime stage holds the parameters and the freshly trained model, nothing else.
-    assert sorted(path.name for path in image.workdir.iterdir()) == ["models", "params.yaml"]
+    # The runtime stage holds the parameters, the freshly trained model and its checked export, nothing else.
+    assert sorted(path.name for path in image.workdir.iterdir()) == ["artifacts", "models", "params.yaml"]
     # The image runs as another user than the one that built it: everything must be world-readable.
     assert [path for path in image.workdir.rglob("*") if not path.stat().st_mode & 0o004] == []
     (metadata,) = (image.workdir / "models" / "metadata").glob("*.json")
     assert json.loads(metadata.read_text())["tracking"]["backend"] == "none"
-    serves_health(image)
+    # The export made while building is used as it is: the runtime stage has no data to check a new one.
+    assert f"runtime    ONNX Runtime on artifacts/{metadata.stem}/model.onnx" in serves_health(image)
 
 
 @pytest.mark.e2e
@@ -365,7 +370,7 @@ def test_api_image_with_train_0_serves_the_projects_own_model(tmp_path):
     trained = model_files(project)
     image = StandIn(project, tmp_path / "venv", TRAIN="0").build(dockerfile)
     assert model_files(image.workdir) == trained and len(trained) == 2  # the model and its metadata
-    serves_health(image)
+    assert "runtime    ONNX Runtime on artifacts/" in serves_health(image)
 
 
 @pytest.mark.e2e

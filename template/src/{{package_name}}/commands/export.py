@@ -34,22 +34,31 @@ def main(model_path: Path | None = None, overrides: Sequence[str] = ()) -> Path:
     settings = dict(load_params(overrides)["export"])
     paths = ProjectPaths(project_root())
     model, metadata = load_trained(paths, model_path)
-    model_file = paths.resolve(metadata["model"]["path"])
-    bundle = paths.artifacts / model_file.stem
-    record = existing_record(bundle, settings)
-    if record is None:
-        record = build(bundle, model, metadata, model_file, settings, paths)
+    bundle, record = checked_bundle(paths, model, metadata, settings)
     print(f"onnx       {export_onnx.describe(record['onnx'])}")
     print(f"bundle     {bundle.relative_to(paths.root)}")
     return bundle
 
 
-def existing_record(bundle: Path, settings: dict[str, Any]) -> dict[str, Any] | None:
-    """export.json of a bundle already made with these settings that still verifies, else None (rebuild)."""
+def checked_bundle(paths: ProjectPaths, model: Any, metadata: dict[str, Any],
+                   settings: dict[str, Any]) -> tuple[Path, dict[str, Any]]:
+    """The bundle folder of a loaded model and its export.json: reused when it verifies, else (re)built."""
+    model_file = paths.resolve(metadata["model"]["path"])
+    bundle = paths.artifacts / model_file.stem
+    record = existing_record(bundle, settings, metadata["model"]["sha256"])
+    if record is None:
+        print(f"export     writing {bundle.relative_to(paths.root)} (no verifying bundle of this model and settings)")
+        record = build(bundle, model, metadata, model_file, settings, paths)
+    return bundle, record
+
+
+def existing_record(bundle: Path, settings: dict[str, Any], model_sha256: str) -> dict[str, Any] | None:
+    """export.json of a bundle of this model, made with these settings, that still verifies; else None (rebuild)."""
     if not (bundle / RECORD).is_file() or checksum_problems(LocalFileSystem(), str(bundle)):
         return None
     record = json.loads((bundle / RECORD).read_text())
-    return record if record.get("settings") == settings else None
+    same = record.get("settings") == settings and record.get("model", {}).get("sha256") == model_sha256
+    return record if same else None
 
 
 def build(bundle: Path, model: Any, metadata: dict[str, Any], model_file: Path, settings: dict[str, Any],

@@ -1,7 +1,9 @@
 """`predict`: batch predictions from a Parquet or CSV file into data/predictions.
 
 The input is read and written in chunks of predict.chunk_rows rows, so memory stays flat
-however large the file is. The output appears only when every chunk succeeded.
+however large the file is. The output appears only when every chunk succeeded. Each chunk is
+predicted by ONNX Runtime on the checked export when it can (commands/predictor.py; the first
+line says which runtime and why), with as many threads as cores.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ..model import predict as model_output
 from ..model.features import select_features
 from ..paths import ProjectPaths
 from .loading import load_trained
+from .predictor import choose
 
 SUPPORTED = (".parquet", ".csv")
 
@@ -74,10 +77,14 @@ def main(
         raise FileNotFoundError(f"Input {source} not found: run `make data` or pass --input.")
     types = {f["name"]: f["type"] for f in metadata["features"]}
     chunk_rows = int(params["predict"]["chunk_rows"])
-    predictions = (
-        model_output.predict(model, select_features(chunk, types))
-        for chunk in read_chunks(source, chunk_rows)
-    )
+    onnx, runtime = choose(paths, model, metadata, dict(params["export"]), "auto")
+    print(f"runtime    {runtime}")
+    if onnx is None:
+        predictions = (model_output.predict(model, select_features(chunk, types))
+                       for chunk in read_chunks(source, chunk_rows))
+    else:
+        predictions = (pd.DataFrame(onnx.for_frame(select_features(chunk, types)), index=chunk.index)
+                       for chunk in read_chunks(source, chunk_rows))
     rows = write_chunks(predictions, output)
     print(f"predictions {output} ({rows} rows)")
     return output

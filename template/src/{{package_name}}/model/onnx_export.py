@@ -49,7 +49,7 @@ def onnx_inputs(features: pd.DataFrame, feature_specs: list[dict[str, str]]) -> 
         if spec["type"] == "numeric":
             values = column.to_numpy(dtype=np.float64)
         else:
-            values = np.array([MISSING_CATEGORY if pd.isna(v) else str(v) for v in column], dtype=object)
+            values = column.astype(object).where(column.notna(), MISSING_CATEGORY).astype(str).to_numpy(dtype=object)
         inputs[spec["name"]] = values.reshape(-1, 1)
     return inputs
 
