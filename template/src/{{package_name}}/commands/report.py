@@ -67,8 +67,10 @@ def model_section(metadata: dict[str, Any]) -> list[str]:
 
 def data_section(frame: pd.DataFrame, target: str, report: Path, root: Path) -> list[str]:
     summary = data_summary(frame, target)
-    missing = table(["column", "missing values"], summary["missing"].items()) if summary["missing"] else "No missing values."
-    figure = figures.bars(summary["classes"], f"Class balance of {target!r}", "rows", root / FIGURES / "class_balance.png")
+    missing = (table(["column", "missing values"], summary["missing"].items()) if summary["missing"]
+               else "No missing values.")
+    figure = figures.bars(summary["classes"], f"Class balance of {target!r}", "rows",
+                          root / FIGURES / "class_balance.png")
     return [
         f"{summary['rows']} rows (training and hold-out), {summary['columns']} columns.",
         missing,
