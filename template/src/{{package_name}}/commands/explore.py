@@ -14,7 +14,7 @@ from ..etl.datasets import get_dataset
 from ..helpers.files import atomic_write_text
 from ..paths import ProjectPaths
 from ..reporting import figures
-from ..reporting.markdown import image, table
+from ..reporting.markdown import class_balance, image, table
 from ..reporting.summary import data_summary
 from . import data
 
@@ -47,8 +47,7 @@ def main(overrides: Sequence[str] = ()) -> Path:
             for name in frame.columns
         ]),
         "## Class balance",
-        table([target, "rows", "share"], [(name, count, f"{count / summary['rows']:.1%}")
-                                          for name, count in summary["classes"].items()]),
+        class_balance(summary["classes"], target),
         image("Class balance", figures.bars(summary["classes"], f"Class balance of {target!r}", "rows",
                                             folder / "class_balance.png"), report),
         "## Distributions",

@@ -15,7 +15,7 @@ from ..helpers.files import atomic_write_text
 from ..model.features import select_features, split_target
 from ..paths import ProjectPaths
 from ..reporting import figures
-from ..reporting.markdown import image, number, table
+from ..reporting.markdown import class_balance, image, number, table
 from ..reporting.summary import data_summary
 from .loading import load_trained
 
@@ -59,7 +59,7 @@ def model_section(metadata: dict[str, Any]) -> list[str]:
             ("trained", f"{metadata['created_at']} in {metadata['training_seconds']} s, git {commit}"),
             ("data", f"{metadata['data']['dataset']}: {metadata['data']['train']['rows']} training and "
                      f"{metadata['data']['test']['rows']} hold-out rows, {len(metadata['features'])} features"),
-            ("testing", f"hold-out ({metadata['testing']['test_size']:.0%}), "
+            ("testing", f"hold-out ({format(metadata['testing']['test_size'], '.0%')}), "
                         f"{metadata['testing']['cv_folds']}-fold cross-validation on the training set"),
         ]),
     ]
@@ -74,8 +74,7 @@ def data_section(frame: pd.DataFrame, target: str, report: Path, root: Path) -> 
     return [
         f"{summary['rows']} rows (training and hold-out), {summary['columns']} columns.",
         missing,
-        table([target, "rows", "share"], [(name, count, f"{count / summary['rows']:.1%}")
-                                          for name, count in summary["classes"].items()]),
+        class_balance(summary["classes"], target),
         image("Class balance", figure, report),
     ]
 

@@ -24,3 +24,10 @@ def number(value: float | None, digits: int = 4) -> str:
 def image(title: str, figure: Path, report: Path) -> str:
     """An image link relative to the report's folder, so it resolves wherever the folder is copied."""
     return f"![{title}]({figure.relative_to(report.parent).as_posix()})"
+
+
+def class_balance(classes: dict[str, int], target: str) -> str:
+    """Rows and share of each class of the target, as a table."""
+    total = sum(classes.values())
+    rows = [(name, count, format(count / total, ".1%")) for name, count in classes.items()]
+    return table([target, "rows", "share"], rows)
