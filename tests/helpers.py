@@ -24,9 +24,11 @@ ENV_MANAGERS = ["uv", "pip", "conda"]
 PYTHON_VERSIONS = ["3.10", "3.11", "3.12", "3.13"]
 TRACKINGS = ["mlflow", "wandb", "dvclive", "none"]
 APIS = ["fastapi", "flask", "none"]
+CIS = ["github", "gitlab", "none"]
 DEFAULTS: dict[str, Any] = {
     "license": "Apache-2.0", "env_manager": "uv", "python_version": "3.11", "include_example": True,
     "use_dvc": True, "tracking": "mlflow", "api": "fastapi", "docker": True,
+    "ci": "github", "cml": True,
 }
 
 
@@ -59,6 +61,8 @@ def is_valid(answers: dict[str, Any]) -> bool:
     The one rule: DVCLive tracking writes metrics for DVC to read, so it needs use_dvc (copier.yml's
     validator on `tracking` rejects the other case). Every license, env_manager, python_version and
     include_example value combines with everything else. A new restriction adds its rule here.
+    The CML cloud-training workflow trains with `dvc repro` from GitHub Actions: cml needs use_dvc and
+    ci github (copier asks it only then; answers without ci or cml take their defaults).
     """
     return (
         answers["license"] in LICENSES
@@ -69,6 +73,8 @@ def is_valid(answers: dict[str, Any]) -> bool:
         and (answers["tracking"] != "dvclive" or answers["use_dvc"])
         and answers["api"] in APIS
         and isinstance(answers["docker"], bool)
+        and answers.get("ci", "github") in CIS
+        and (not answers.get("cml") or (answers["use_dvc"] and answers.get("ci", "github") == "github"))
     )
 
 

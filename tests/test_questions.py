@@ -19,6 +19,12 @@ GOOD = {
                    "gs://bucket-1/path", "azure://container/path", "ssh://user@host.example.com/data"],
     "tracking": ["mlflow", "wandb", "dvclive", "none"],
     "api": ["fastapi", "flask", "none"],
+    "ci": ["github", "gitlab", "none"],
+    "cml_cloud": ["gcp", "aws", "azure"],
+    "cml_region": ["us-west", "eu-north", "us-central1-a", "europe-west4"],
+    "cml_type": ["m", "xl", "n1-standard-4", "g4dn.xlarge", "Standard_NC6"],
+    "cml_gpu": ["nogpu", "k80", "v100", "nvidia-tesla-t4"],
+    "cml_label": ["cml-penguin", "gpu2"],
 }
 BAD = {
     "project_name": [("", "must start with a letter"), ("1st model", "must start with a letter"),
@@ -39,11 +45,20 @@ BAD = {
                    ("relative folder", "DVC remote must be"), ("hdfs://namenode/x", "DVC remote must be")],
     "tracking": [("comet", "")],
     "api": [("django", "")],
+    "ci": [("jenkins", "")],
+    "cml_cloud": [("digitalocean", "")],
+    "cml_region": [("US West", "Region must be"), ("us-west-", "Region must be"), ("", "Region must be")],
+    "cml_type": [("m; rm -rf /", "Machine type must be"), ("", "Machine type must be")],
+    "cml_gpu": [("Tesla V100", "GPU must be"), ("", "GPU must be")],
+    "cml_label": [("self-hosted", "not self-hosted"), ("CML", "Label must be"), ("a,b", "Label must be")],
 }
 
 
+BOOLEANS = {"include_example", "use_dvc", "docker", "cml", "cml_reuse"}
+
+
 def test_every_question_is_covered():
-    assert set(project_questions()) - {"description", "include_example", "use_dvc", "docker"} == set(GOOD) == set(BAD)
+    assert set(project_questions()) - {"description"} - BOOLEANS == set(GOOD) == set(BAD)
 
 
 @pytest.mark.parametrize("question, answer", [(q, a) for q, answers in GOOD.items() for a in answers],

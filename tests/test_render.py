@@ -14,7 +14,7 @@ import yaml
 from .helpers import combo_id, render, render_matrix, run
 
 MATRIX = render_matrix()
-JINJA_MARKERS = re.compile(r"{{|{%|%}|{#|#}")  # "}}" alone is valid JSON
+JINJA_MARKERS = re.compile(r"(?<!\$){{|{%|%}|{#|#}")  # "}}" alone is valid JSON; "${{" is a GitHub expression
 REQUIRED_SEED_FILES = ["environment.yml", "parago.yml", "LICENSE", "README.md", "data/.gitkeep",
                        "artifacts/.gitkeep", "Makefile", "params.yaml", "pyproject.toml"]
 MAKE_TARGETS = ["help", "env", "data", "train", "predict", "evaluate", "export", "deploy", "lint", "test",

@@ -1,0 +1,115 @@
+"""`report`: the delivery report of the latest model, reports/report.md with its figures in
+reports/figures/report/. It is what the CML workflow posts on a commit or pull request and the
+delivery report that `make check` expects; DVC's `report` stage rebuilds it when the model changes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..config import project_root
+from ..helpers.files import atomic_write_text
+from ..model.features import select_features, split_target
+from ..paths import ProjectPaths
+from ..reporting import figures
+from ..reporting.markdown import class_balance, image, number, table
+from ..reporting.summary import data_summary
+from .loading import load_trained
+
+REPORT = Path("reports") / "report.md"
+FIGURES = Path("reports") / "figures" / "report"
+
+
+def hold_out_metrics(paths: ProjectPaths, metadata: dict[str, Any]) -> dict[str, float]:
+    """The hold-out metrics in reports/metrics.json, which must be those of this model."""
+    if not paths.metrics_file.is_file():
+        raise FileNotFoundError(f"{paths.metrics_file.relative_to(paths.root)} not found: run `make evaluate` first.")
+    scored = json.loads(paths.metrics_file.read_text())
+    if scored.get("model") != metadata["model"]["path"]:
+        raise RuntimeError(
+            f"reports/metrics.json scores {scored.get('model')}, not the latest model {metadata['model']['path']}: "
+            "run `make evaluate` first."
+        )
+    return scored["metrics"]
+
+
+def importances(model: Any, features: pd.DataFrame, target: pd.Series, metric: str) -> tuple[dict[str, float], str]:
+    """The model's own feature importances, or permutation importance on the hold-out set when it has none."""
+    own = getattr(model, "feature_importances_", None)
+    if own is not None:
+        return dict(zip(map(str, features.columns), map(float, own))), "the model's feature_importances_"
+    from sklearn.inspection import permutation_importance
+
+    result = permutation_importance(model, features, target, scoring=metric, n_repeats=5, random_state=0)
+    return (dict(zip(map(str, features.columns), map(float, result.importances_mean))),
+            f"permutation importance: mean drop of {metric} over 5 shuffles of the hold-out set")
+
+
+def model_section(metadata: dict[str, Any]) -> list[str]:
+    model, git = metadata["model"], metadata["git"]
+    commit = "not committed" if not git.get("commit") else git["commit"][:12] + (" (dirty)" if git.get("dirty") else "")
+    return [
+        table(["", "model metadata"], [
+            ("model", f"`{model['name']}` version {model['version']}"),
+            ("type", f"`{model['type']}`"),
+            ("file", f"`{model['path']}` ({model['size_bytes']} bytes, sha256 {model['sha256'][:12]})"),
+            ("trained", f"{metadata['created_at']} in {metadata['training_seconds']} s, git {commit}"),
+            ("data", f"{metadata['data']['dataset']}: {metadata['data']['train']['rows']} training and "
+                     f"{metadata['data']['test']['rows']} hold-out rows, {len(metadata['features'])} features"),
+            ("testing", f"hold-out ({format(metadata['testing']['test_size'], '.0%')}), "
+                        f"{metadata['testing']['cv_folds']}-fold cross-validation on the training set"),
+        ]),
+    ]
+
+
+def data_section(frame: pd.DataFrame, target: str, report: Path, root: Path) -> list[str]:
+    summary = data_summary(frame, target)
+    missing = (table(["column", "missing values"], summary["missing"].items()) if summary["missing"]
+               else "No missing values.")
+    figure = figures.bars(summary["classes"], f"Class balance of {target!r}", "rows",
+                          root / FIGURES / "class_balance.png")
+    return [
+        f"{summary['rows']} rows (training and hold-out), {summary['columns']} columns.",
+        missing,
+        class_balance(summary["classes"], target),
+        image("Class balance", figure, report),
+    ]
+
+
+def main(model_path: Path | None = None) -> Path:
+    """Write reports/report.md and its figures for the latest (or given) model; return its path."""
+    paths = ProjectPaths(project_root())
+    model, metadata = load_trained(paths, model_path)
+    report = paths.root / REPORT
+    hold_out = hold_out_metrics(paths, metadata)
+    target = metadata["data"]["target"]
+    test = pd.read_parquet(paths.resolve(metadata["data"]["test"]["path"]))
+    train = pd.read_parquet(paths.resolve(metadata["data"]["train"]["path"]))
+    features, actual = split_target(test, target)
+    features = select_features(features, {f["name"]: f["type"] for f in metadata["features"]})
+    predicted = model.predict(features)
+    metric = next(iter(hold_out))
+
+    sections = [f"# Delivery report: {metadata['model']['name']}", "## Model", *model_section(metadata)]
+    sections += ["## Metrics", table(["metric", "hold-out", "cross-validation"], [
+        (name, number(value), number(metadata["metrics"].get(name, {}).get("cross_val")))
+        for name, value in hold_out.items()
+    ])]
+    confusion = figures.confusion_matrix(actual.astype(str), predicted.astype(str),
+                                         paths.root / FIGURES / "confusion_matrix.png")
+    sections += ["## Confusion matrix", image("Confusion matrix", confusion, report)]
+    if hasattr(model, "predict_proba"):
+        roc = figures.roc_curves(actual, model.predict_proba(features), list(model.classes_),
+                                 paths.root / FIGURES / "roc_curves.png")
+        sections += ["## ROC curves", image("ROC curves", roc, report)]
+    values, method = importances(model, features, actual, metric)
+    importance = figures.bars(values, "Feature importance", method.split(":")[0],
+                              paths.root / FIGURES / "feature_importance.png")
+    sections += ["## Feature importance", f"From {method}.", image("Feature importance", importance, report)]
+    sections += ["## Data", *data_section(pd.concat([train, test], ignore_index=True), target, report, paths.root)]
+    atomic_write_text(report, "\n\n".join(sections) + "\n")
+    print(f"report     {REPORT.as_posix()} ({len(list((paths.root / FIGURES).glob('*.png')))} figures)")
+    return report

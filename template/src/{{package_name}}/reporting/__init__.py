@@ -1,0 +1,1 @@
+"""Reports in Markdown with PNG figures: the data exploration and the delivery report of a model."""
