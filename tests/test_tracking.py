@@ -138,7 +138,7 @@ def stages_run(output: str) -> list[str]:
 
 def test_repro_runs_every_stage_then_nothing(dvc_project):
     root, _, first = dvc_project
-    assert stages_run(first.stdout) == ["data", "train", "evaluate"]
+    assert stages_run(first.stdout) == ["data", "train", "evaluate", "report"]
     models = sorted((root / "models").glob("*.skops"))
     second = run(["make", "repro"], cwd=root)
     assert stages_run(second.stdout) == []
@@ -150,7 +150,7 @@ def test_changing_a_train_parameter_reruns_only_what_depends_on_it(dvc_project):
     root, _, _ = dvc_project
     edit_params(root, lambda p: p["train"]["hyperparams"]["n_estimators"].update(default_value=60))
     result = run(["make", "repro"], cwd=root)
-    assert stages_run(result.stdout) == ["train", "evaluate"]
+    assert stages_run(result.stdout) == ["train", "evaluate", "report"]
     assert latest_metadata(root)["model"]["hyperparameters"]["n_estimators"] == 60
 
 
