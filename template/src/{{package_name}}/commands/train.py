@@ -1,4 +1,10 @@
-"""`train`: fit the model on data/transformed, save it with its metadata and metrics."""
+"""`train`: run the trainer named by train.trainer, then save its model with metadata and metrics.
+
+The trainer (the built-in scikit-learn one or a plugin, see trainers/) only fits a model; this
+module does everything around it, the same for every trainer: prepare the data, open the tracking
+run, score the model on the hold-out set, write it atomically in its declared format, describe it
+with sha256 checksums in models/metadata/, and log it all.
+"""
 
 from __future__ import annotations
 
@@ -9,30 +15,20 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sklearn.model_selection import cross_val_score
 
 from .. import __version__
 from ..config import hyperparameter_values, load_params, project_root
 from ..etl.datasets import get_dataset
 from ..helpers.gitinfo import git_state
-from ..model import train as model_recipe
 from ..model.features import feature_types, select_features, split_target
 from ..model.metadata import describe_file, environment, new_version, write_metadata
-from ..model.persistence import MODEL_SUFFIX, save_model
+from ..model.persistence import model_format, save_model
 from ..model.scoring import score
 from ..paths import ProjectPaths
 from ..tracking import tracking_run
+from ..trainers.interfaces import TrainInput, TrainOutput
+from ..trainers.loader import TrainerError, describe, installed, load_trainer
 from . import data
-
-
-def cross_validate(model, features, target, metrics: list[str], folds: int) -> dict[str, float]:
-    """Mean k-fold score per metric on the training set (skipped when folds < 2)."""
-    if folds < 2:
-        return {}
-    return {
-        name: float(cross_val_score(model, features, target, cv=folds, scoring=name).mean())
-        for name in metrics
-    }
 
 
 def prepared_data(params: dict[str, Any], paths: ProjectPaths, overrides: Sequence[str]) -> tuple[Path, Path]:
@@ -45,10 +41,21 @@ def prepared_data(params: dict[str, Any], paths: ProjectPaths, overrides: Sequen
     return train_file, test_file
 
 
+def run_trainer(name: str, train_input: TrainInput) -> TrainOutput:
+    """Import the trainer called name, run its `train` command with train_input, check what it returns."""
+    command = load_trainer(name).commands["train"]
+    output = command.main(args=[], obj=train_input, prog_name=f"{name} train", standalone_mode=False)
+    if not isinstance(output, TrainOutput):
+        raise TrainerError(f"Trainer {name!r} returned {type(output).__name__}, not a TrainOutput.")
+    return output
+
+
 def main(overrides: Sequence[str] = ()) -> Path:
     """Train, save the model and its metadata, record the run; return the metadata path."""
     params = load_params(overrides)
     paths = ProjectPaths(project_root())
+    trainer = params["train"]["trainer"]
+    load_trainer(trainer)  # an unknown or broken trainer fails before any data work
     dataset = params["data"]["dataset"]
     target = get_dataset(dataset).target
     train_file, test_file = prepared_data(params, paths, overrides)
@@ -63,21 +70,24 @@ def main(overrides: Sequence[str] = ()) -> Path:
 
     with tracking_run(params["tracking"], paths.root) as tracker:
         tracker.log_params(params)
-        model = model_recipe.build_model(hyperparameters, types)
-        started = time.perf_counter()
-        model.fit(X_train, y_train)
-        training_seconds = time.perf_counter() - started
-        cross_val = cross_validate(
-            model_recipe.build_model(hyperparameters, types), X_train, y_train, metrics,
-            int(params["train"]["cv_folds"]),
+        train_input = TrainInput(
+            params=params, hyperparameters=hyperparameters, train_file=train_file, test_file=test_file,
+            target=target, features=types, output_dir=paths.reports / "trainers" / trainer, tracker=tracker,
         )
+        train_input.output_dir.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        output = run_trainer(trainer, train_input)
+        training_seconds = time.perf_counter() - started
+        model = output.model
         hold_out = score(model, X_test, y_test, metrics)
+        cross_val = {m: output.metrics[m] for m in metrics if m in output.metrics}
 
         version = new_version()
-        name = f"{dataset}-{hyperparameters.get('model', type(model).__name__.lower())}"
-        model_path = paths.models / f"{name}-{version}{MODEL_SUFFIX}"
-        save_model(model, model_path)
+        name = f"{dataset}-{output.name or trainer}"
+        model_path = paths.models / f"{name}-{version}{model_format(output.format).suffix}"
+        save_model(model, model_path, output.format)
         model_file = describe_file(model_path, paths.root)
+        info = describe(installed()[trainer])
         metadata = {
             "schema_version": 1,
             "model": {
@@ -86,10 +96,12 @@ def main(overrides: Sequence[str] = ()) -> Path:
                 "type": f"{type(model).__module__}.{type(model).__qualname__}",
                 "description": f"{type(model).__name__} predicting {target!r} of the {dataset} dataset",
                 "path": model_file["path"],
+                "format": output.format,
                 "size_bytes": model_file["size_bytes"],
                 "sha256": model_file["sha256"],
                 "hyperparameters": hyperparameters,
             },
+            "trainer": {"name": info.name, "package": info.package, "version": info.version},
             "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "project": {"package": __name__.split(".")[0], "version": __version__},
             "git": git_state(paths.root),
@@ -109,14 +121,16 @@ def main(overrides: Sequence[str] = ()) -> Path:
                 "cv_folds": int(params["train"]["cv_folds"]),
             },
             "metrics": {m: {"cross_val": cross_val.get(m), "hold_out": hold_out[m]} for m in metrics},
+            "artifacts": [describe_file(Path(artifact), paths.root) for artifact in output.artifacts],
             "training_seconds": round(training_seconds, 4),
-            "environment": environment(),
+            "environment": environment(output.libraries),
         }
         metadata_path = write_metadata(metadata, paths.metadata)
         tracker.log_metrics({**{f"hold_out_{m}": v for m, v in hold_out.items()},
                              **{f"cross_val_{m}": v for m, v in cross_val.items()}})
         tracker.log_confusion([str(v) for v in y_test], [str(v) for v in model.predict(X_test)])
-        tracker.log_artifacts([model_path, metadata_path])
+        tracker.log_artifacts([model_path, metadata_path, *map(Path, output.artifacts)])
+    print(f"trainer    {trainer} ({info.package} {info.version})")
     print(f"model      {model_file['path']}")
     print(f"metadata   {metadata_path.relative_to(paths.root)}")
     print("metrics    " + ", ".join(f"{m}={v:.4f}" for m, v in hold_out.items()) + " (hold-out)")

@@ -21,9 +21,9 @@ from ..etl.datasets import get_dataset
 from ..helpers.files import atomic_write_text
 from ..model import train as model_recipe
 from ..model.features import feature_types, select_features, split_target
-from ..model.scoring import scorer
+from ..model.scoring import cross_validate, scorer
 from ..paths import ProjectPaths
-from .train import cross_validate, prepared_data
+from .train import prepared_data
 
 
 def suggest(trial: optuna.Trial, name: str, spec: dict[str, Any]) -> Any:

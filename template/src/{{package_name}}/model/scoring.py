@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 from sklearn.metrics import get_scorer
+from sklearn.model_selection import cross_val_score
 
 from ..config import ConfigError
 
@@ -23,3 +24,14 @@ def scorer(name: str, key: str) -> Any:
 def score(model: Any, features: pd.DataFrame, target: pd.Series, metrics: list[str]) -> dict[str, float]:
     """Score a fitted model on one data set with each metric named in evaluate.metrics."""
     return {name: float(scorer(name, "evaluate.metrics")(model, features, target)) for name in metrics}
+
+
+def cross_validate(model: Any, features: pd.DataFrame, target: pd.Series, metrics: list[str],
+                   folds: int) -> dict[str, float]:
+    """Mean k-fold score per metric on the training set (skipped when folds < 2)."""
+    if folds < 2:
+        return {}
+    return {
+        name: float(cross_val_score(model, features, target, cv=folds, scoring=name).mean())
+        for name in metrics
+    }
