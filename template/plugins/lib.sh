@@ -60,8 +60,9 @@ env_check() {
 # lock_compile IN OUT: resolve IN into the fully pinned OUT. With the project's environment,
 # its installed versions are constraints, so installing OUT never moves a package the project uses.
 lock_compile() {
-    local constraints
-    constraints="$(mktemp)"
+    # A relative name beside the lock, so the lock's "via" comments do not name a random temporary file.
+    local constraints=".project-environment.txt"
+    : > "$constraints"
     if have_env; then
         env_freeze | grep -v -e ' @ ' -e '^-e ' > "$constraints" || true
     else
@@ -79,7 +80,7 @@ lock_compile() {
 
 env_freeze() {
     if command -v uv >/dev/null; then
-        uv pip freeze --python "$PROJECT_PYTHON"
+        uv pip freeze --quiet --python "$PROJECT_PYTHON"
     else
         "$PROJECT_PYTHON" -m pip freeze
     fi
