@@ -2,20 +2,22 @@
 uninstall them with their scripts, list them, train with them, and check the project is unharmed.
 
 One project and one environment for the module (the tests run in order and build on each other):
-the XGBoost plugin (the example the generator makes for NAME=xgboost) and a blank one.
+the XGBoost plugin (the example the generator makes for NAME=xgboost) and a blank one. The last
+test renders the generator without building anything (not e2e).
 """
 
 from __future__ import annotations
 
 import json
 import platform
+import sys
 from pathlib import Path
 
 import pytest
 
-from .helpers import DEFAULTS, copier_copy, latest_metadata, project_python, run
+from .helpers import DEFAULTS, TEMPLATE, copier_copy, latest_metadata, project_python, run
+from .test_render import JINJA_MARKERS
 
-pytestmark = pytest.mark.e2e
 PACKAGE = "penguin_classifier"
 XGBOOST = f"plugins/{PACKAGE}_xgboost"
 BLANK = f"plugins/{PACKAGE}_blank"
@@ -44,6 +46,7 @@ def installed(root: Path) -> set[str]:
     return {entry["name"] for entry in json.loads(listing)}
 
 
+@pytest.mark.e2e
 def test_make_plugin_generates_the_xgboost_example_with_compiled_locks(project):
     run(["make", "plugin", "NAME=xgboost", "REF=HEAD"], cwd=project)
     plugin = project / XGBOOST
@@ -66,6 +69,7 @@ def test_make_plugin_generates_the_xgboost_example_with_compiled_locks(project):
     assert f"numpy=={numpy}" in cpu_lock
 
 
+@pytest.mark.e2e
 def test_install_sh_then_train_list_shows_it_and_it_trains_end_to_end(project):
     run(["bash", f"{XGBOOST}/install.sh"], cwd=project)
     listed = trainers(project)
@@ -110,6 +114,7 @@ def test_install_sh_then_train_list_shows_it_and_it_trains_end_to_end(project):
     run([".venv/bin/python", "-m", "pytest", "-q", "-p", "no:cacheprovider", XGBOOST], cwd=project)
 
 
+@pytest.mark.e2e
 def test_install_sh_u_removes_the_plugin_but_not_its_dependencies(project):
     run(["bash", f"{XGBOOST}/install.sh", "-u"], cwd=project)
     assert "xgboost" not in trainers(project)
@@ -119,6 +124,7 @@ def test_install_sh_u_removes_the_plugin_but_not_its_dependencies(project):
     assert "Unknown trainer 'xgboost' in train.trainer; installed: sklearn" in failed.stderr
 
 
+@pytest.mark.e2e
 def test_install_all_installs_two_plugins_and_listing_imports_none_of_them(project):
     run(["make", "plugin", "NAME=blank", "REF=HEAD"], cwd=project)
     assert "trainer_template: blank" in (project / ".copier" / "plugin-blank.yml").read_text()
@@ -139,6 +145,7 @@ def test_install_all_installs_two_plugins_and_listing_imports_none_of_them(proje
     assert "blank" in cli(project, "train", "train.trainer=blank", "train.cv_folds=0").stdout
 
 
+@pytest.mark.e2e
 def test_a_plugin_that_fails_to_import_is_named_and_the_others_still_train(project):
     core = project / BLANK / f"{PACKAGE}_blank" / "core.py"
     original = core.read_text()
@@ -155,6 +162,7 @@ def test_a_plugin_that_fails_to_import_is_named_and_the_others_still_train(proje
         core.write_text(original)
 
 
+@pytest.mark.e2e
 def test_gpu_flag_reaches_every_install_sh(project):
     result = run(["bash", "plugins/install_all.sh", "-g", "-n"], cwd=project)
     assert result.stdout.count("-- GPU mode!") == 2
@@ -165,6 +173,7 @@ def test_gpu_flag_reaches_every_install_sh(project):
     assert "xgboost-cpu" in installed(project) and "xgboost" not in installed(project)  # nothing was installed
 
 
+@pytest.mark.e2e
 def test_install_all_u_removes_plugins_and_only_their_dependencies(project):
     before = installed(project)
     result = run(["make", "plugins-uninstall"], cwd=project)
@@ -175,3 +184,18 @@ def test_install_all_u_removes_plugins_and_only_their_dependencies(project):
     run(["uv", "pip", "check", "--python", ".venv/bin/python"], cwd=project)
     assert list(trainers(project)) == ["sklearn"]
     assert "trainer    sklearn" in cli(project, "train", "train.cv_folds=0").stdout
+
+
+@pytest.mark.parametrize("trainer", ["xgboost", "blank"])
+def test_the_generator_renders_clean_code_for_each_starting_point(tmp_path, trainer):
+    """Without building anything: both starting points render, flake8-clean, with no Jinja left."""
+    root = copier_copy(tmp_path / "project", {**DEFAULTS, "use_dvc": False, "tracking": "none"})
+    run(["copier", "copy", "--trust", "--defaults", "--vcs-ref=HEAD", "--data=kind=plugin", f"--data=name={trainer}x",
+         f"--data=trainer_template={trainer}", str(TEMPLATE), "."], cwd=root)
+    plugin = root / "plugins" / f"{PACKAGE}_{trainer}x"
+    files = [path for path in plugin.rglob("*") if path.is_file()]
+    assert not [path for path in files if JINJA_MARKERS.search(path.read_text()) or path.suffix == ".jinja"]
+    run([sys.executable, "-m", "flake8", "plugins"], cwd=root)
+    assert (plugin / "requirements.txt").is_file() and (plugin / "requirements-gpu.txt").is_file()
+    core = (plugin / f"{PACKAGE}_{trainer}x" / "core.py").read_text()
+    assert core.startswith('"""Gradient-boosted trees' if trainer == "xgboost" else '"""Extra-trees classifier')

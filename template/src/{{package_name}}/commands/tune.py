@@ -64,6 +64,9 @@ def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
     }
     if not tuned:
         raise ConfigError("Nothing to tune: set tuning.tune: true for a hyperparameter under train.hyperparams.")
+    if params["train"]["trainer"] != "sklearn":
+        raise ConfigError(f"tune searches the built-in trainer's model (model/train.py), not train.trainer="
+                          f"{params['train']['trainer']}: tune with train.trainer=sklearn.")
     metric, folds = settings["metric"], int(settings["cv_folds"])
     scorer(metric, "tuning.metric")  # fail before any data work
     paths = ProjectPaths(project_root())
