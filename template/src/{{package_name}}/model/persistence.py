@@ -30,7 +30,11 @@ class ModelIntegrityError(RuntimeError):
 
 
 class ModelFormat(Protocol):
-    """How one kind of model is written to and read from a single file."""
+    """How one kind of model is written to and read from a single file.
+
+    A format may also have register_onnx_converters(): `export` calls it before converting the model
+    to ONNX, so a trainer can teach skl2onnx to convert its estimator.
+    """
 
     suffix: str
 
