@@ -13,9 +13,11 @@ import platform
 import sys
 from pathlib import Path
 
+import copier
 import pytest
 
 from .helpers import DEFAULTS, TEMPLATE, copier_copy, latest_metadata, project_python, run
+from .template_repo import commit_and_tag, edit, template_repository
 from .test_render import JINJA_MARKERS
 
 PACKAGE = "penguin_classifier"
@@ -202,3 +204,30 @@ def test_the_generator_renders_clean_code_for_each_starting_point(tmp_path, trai
     assert (plugin / "requirements.txt").is_file() and (plugin / "requirements-gpu.txt").is_file()
     core = (plugin / f"{PACKAGE}_{trainer}x" / "core.py").read_text()
     assert core.startswith('"""Gradient-boosted trees' if trainer == "xgboost" else '"""Extra-trees classifier')
+
+
+def test_copier_update_updates_one_plugin_and_keeps_its_edits(tmp_path):
+    """Plugin answers live in .copier/plugin-<name>.yml, so `copier update -a` upgrades just that plugin."""
+    template = template_repository(tmp_path / "template")
+    root = tmp_path / "project"
+    copier.run_copy(str(template), str(root), data={"use_dvc": False, "tracking": "none"}, defaults=True,
+                    unsafe=True, quiet=True)
+    copier.run_copy(str(template), str(root), data={"kind": "plugin", "name": "blank"}, defaults=True,
+                    unsafe=True, quiet=True)
+    model = root / BLANK / f"{PACKAGE}_blank" / "model.py"
+    edit(model, 'values.get("n_estimators", 100)', 'values.get("n_estimators", 300)')  # the user's change
+    commit_and_tag(root, None, "Project and plugin")
+    project_readme = (root / "README.md").read_text()
+
+    edit(template / "generators" / "plugin" / "plugins" / "{{ project_package }}_{{ name }}" / "README.md.jinja",
+         "## Files", "## Files of the plugin")
+    commit_and_tag(template, "v0.2.0", "plugin README change")
+    copier.run_update(str(root), answers_file=".copier/plugin-blank.yml", defaults=True, overwrite=True,
+                      unsafe=True, quiet=True)
+
+    assert "## Files of the plugin" in (root / BLANK / "README.md").read_text()
+    assert 'values.get("n_estimators", 300)' in model.read_text()
+    assert (root / "README.md").read_text() == project_readme  # the project itself is not touched
+    plugin_answers = (root / ".copier" / "plugin-blank.yml").read_text()
+    assert "_commit: v0.2.0" in plugin_answers and f"project_package: {PACKAGE}" in plugin_answers
+    assert "_commit: v0.1.0" in (root / ".copier-answers.yml").read_text()

@@ -19,6 +19,11 @@ have_env() {
     [ -n "${PROJECT_PYTHON:-}" ]
 }
 
+# Whether a lock can be compiled here: with uv, or with pip-tools in the project's environment.
+can_compile() {
+    command -v uv >/dev/null || have_env
+}
+
 require_env() {
     have_env || { echo "No project environment (.venv or .conda): run \`make env\` first." >&2; exit 1; }
 }
