@@ -81,7 +81,7 @@ def release_v2(template: Path) -> None:
     model_dir = template / "template" / "src" / "{{package_name}}" / "model"
     (model_dir / "{% if include_example %}train.py{% endif %}.jinja").rename(
         model_dir / "{% if include_example %}estimator.py{% endif %}.jinja")
-    edit(template / "template" / "src" / "{{package_name}}" / "commands" / "train.py",
+    edit(template / "template" / "src" / "{{package_name}}" / "trainers" / "scikit_learn.py",
          "from ..model import train as model_recipe", "from ..model import estimator as model_recipe")
     edit(template / "copier.yml", '  - "src/*/model/train.py"', '  - "src/*/model/estimator.py"')
     edit(template / "hooks" / "migrations.yml", "releases: []", """releases:

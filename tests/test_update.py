@@ -67,7 +67,7 @@ def test_update_brings_template_changes_and_keeps_every_user_edit(template_v1, p
 
     assert "show-params:" in (project / "Makefile").read_text()
     assert (project / "docs" / "UPGRADING.md").is_file()
-    assert "from ..model import estimator as model_recipe" in (package / "commands" / "train.py").read_text()
+    assert "from ..model import estimator as model_recipe" in (package / "trainers" / "scikit_learn.py").read_text()
     assert not (package / "model" / "train.py").exists()
     assert "max_iter=2500" in (package / "model" / "estimator.py").read_text()
     assert result.stdout.count("migration 0.2.0: moved") == 1

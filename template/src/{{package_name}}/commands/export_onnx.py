@@ -17,6 +17,7 @@ from ..helpers.files import sha256_file
 from ..model.features import select_features, split_target
 from ..model.onnx_export import INPUT_TYPES, MISSING_CATEGORY, OUTPUTS, OnnxUnsupported, opsets, to_onnx
 from ..model.onnx_parity import parity
+from ..model.persistence import DEFAULT_FORMAT, model_format
 from ..paths import ProjectPaths
 
 ONNX_FILE = "model.onnx"
@@ -28,6 +29,10 @@ def export(model: Any, metadata: dict[str, Any], settings: dict[str, Any], folde
     if not settings["onnx"]:
         return {"status": "disabled"}
     specs = [{"name": feature["name"], "type": feature["type"]} for feature in metadata["features"]]
+    # A trainer's own model format may teach skl2onnx to convert its model (see model/persistence.py).
+    register = getattr(model_format(metadata["model"].get("format", DEFAULT_FORMAT)), "register_onnx_converters", None)
+    if register:
+        register()
     try:
         onnx_model = to_onnx(model, specs, name)
     except OnnxUnsupported as error:

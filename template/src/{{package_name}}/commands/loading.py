@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.metadata import latest_metadata, metadata_for_model, read_metadata
-from ..model.persistence import load_model
+from ..model.persistence import DEFAULT_FORMAT, load_model
 from ..paths import ProjectPaths
 
 
@@ -16,5 +16,6 @@ def load_trained(paths: ProjectPaths, model_path: Path | None = None) -> tuple[A
         metadata_for_model(model_path, paths.metadata) if model_path else latest_metadata(paths.metadata)
     )
     metadata = read_metadata(metadata_path)
-    model = load_model(paths.resolve(metadata["model"]["path"]), metadata["model"]["sha256"])
+    model = load_model(paths.resolve(metadata["model"]["path"]), metadata["model"]["sha256"],
+                       metadata["model"].get("format", DEFAULT_FORMAT))
     return model, metadata

@@ -1,7 +1,13 @@
-"""`train`: fit the model on data/transformed, save it with its metadata and metrics.
+"""`train`: run the trainer named by train.trainer, then save its model with metadata and metrics.
 
-The tracking run starts first, in its own process, so that its set-up overlaps with importing
-scikit-learn and fitting; those imports are therefore made inside the functions that need them.
+The trainer (the built-in scikit-learn one or a plugin, see trainers/) only fits a model; this
+module does everything around it, the same for every trainer: prepare the data, open the tracking
+run, score the model on the hold-out set, write it atomically in its declared format, describe it
+with sha256 checksums in models/metadata/, and log it all.
+
+The tracking run starts before the data is read, in its own process, so that its set-up (seconds
+for MLflow) overlaps with importing scikit-learn and fitting; those imports are therefore made
+inside the functions that need them.
 """
 
 from __future__ import annotations
@@ -19,20 +25,9 @@ from ..helpers.gitinfo import git_state
 from ..model.metadata import describe_file, environment, new_version, write_metadata
 from ..paths import ProjectPaths
 from ..tracking import Tracker, tracking_run
+from ..trainers.interfaces import TrainInput, TrainOutput
+from ..trainers.loader import TrainerError, describe, installed, load_trainer
 from . import data
-
-
-def cross_validate(model, features, target, metrics: list[str], folds: int) -> dict[str, float]:
-    """Mean k-fold score per metric on the training set (skipped when folds < 2).
-
-    One fit per fold scores every metric, instead of one fit per fold and metric.
-    """
-    if folds < 2:
-        return {}
-    from sklearn.model_selection import cross_validate as sklearn_cross_validate
-
-    scores = sklearn_cross_validate(model, features, target, cv=folds, scoring=list(metrics))
-    return {name: float(scores[f"test_{name}"].mean()) for name in metrics}
 
 
 def prepared_data(params: dict[str, Any], paths: ProjectPaths, overrides: Sequence[str]) -> tuple[Path, Path]:
@@ -45,14 +40,26 @@ def prepared_data(params: dict[str, Any], paths: ProjectPaths, overrides: Sequen
     return train_file, test_file
 
 
+def run_trainer(name: str, train_input: TrainInput) -> TrainOutput:
+    """Import the trainer called name, run its `train` command with train_input, check what it returns."""
+    command = load_trainer(name).commands["train"]
+    output = command.main(args=[], obj=train_input, prog_name=f"{name} train", standalone_mode=False)
+    if not isinstance(output, TrainOutput):
+        raise TrainerError(f"Trainer {name!r} returned {type(output).__name__}, not a TrainOutput.")
+    return output
+
+
 def main(overrides: Sequence[str] = ()) -> Path:
     """Train, save the model and its metadata, record the run; return the metadata path."""
     params = load_params(overrides)
     paths = ProjectPaths(project_root())
+    trainer = params["train"]["trainer"]
+    load_trainer(trainer)  # an unknown or broken trainer fails before any data work
     train_file, test_file = prepared_data(params, paths, overrides)
     with tracking_run(params["tracking"], paths.root) as tracker:
         tracker.log_params(params)
-        metadata_path, metadata = fit_and_record(params, paths, train_file, test_file, tracker)
+        metadata_path, metadata = fit_and_record(params, paths, trainer, train_file, test_file, tracker)
+    print(f"trainer    {trainer} ({metadata['trainer']['package']} {metadata['trainer']['version']})")
     print(f"model      {metadata['model']['path']}")
     print(f"metadata   {metadata_path.relative_to(paths.root)}")
     print("metrics    " + ", ".join(f"{m}={v['hold_out']:.4f}" for m, v in metadata["metrics"].items())
@@ -62,14 +69,13 @@ def main(overrides: Sequence[str] = ()) -> Path:
     return metadata_path
 
 
-def fit_and_record(params: dict[str, Any], paths: ProjectPaths, train_file: Path, test_file: Path,
+def fit_and_record(params: dict[str, Any], paths: ProjectPaths, trainer: str, train_file: Path, test_file: Path,
                    tracker: Tracker) -> tuple[Path, dict[str, Any]]:
-    """Fit, score and save the model, write its metadata and hand the results to the tracker."""
+    """Run the trainer, score and save its model, write the metadata and hand the results to the tracker."""
     import pandas as pd
 
-    from ..model import train as model_recipe
     from ..model.features import feature_types, select_features, split_target
-    from ..model.persistence import MODEL_SUFFIX, save_model
+    from ..model.persistence import model_format, save_model
     from ..model.scoring import score
 
     dataset = params["data"]["dataset"]
@@ -83,21 +89,24 @@ def fit_and_record(params: dict[str, Any], paths: ProjectPaths, train_file: Path
     metrics = list(params["evaluate"]["metrics"])
     hyperparameters = hyperparameter_values(params["train"])
 
-    model = model_recipe.build_model(hyperparameters, types)
-    started = time.perf_counter()
-    model.fit(X_train, y_train)
-    training_seconds = time.perf_counter() - started
-    cross_val = cross_validate(
-        model_recipe.build_model(hyperparameters, types), X_train, y_train, metrics,
-        int(params["train"]["cv_folds"]),
+    train_input = TrainInput(
+        params=params, hyperparameters=hyperparameters, train_file=train_file, test_file=test_file,
+        target=target, features=types, output_dir=paths.reports / "trainers" / trainer, tracker=tracker,
     )
+    train_input.output_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    output = run_trainer(trainer, train_input)
+    training_seconds = time.perf_counter() - started
+    model = output.model
     hold_out = score(model, X_test, y_test, metrics)
+    cross_val = {m: output.metrics[m] for m in metrics if m in output.metrics}
 
     version = new_version()
-    name = f"{dataset}-{hyperparameters.get('model', type(model).__name__.lower())}"
-    model_path = paths.models / f"{name}-{version}{MODEL_SUFFIX}"
-    save_model(model, model_path)
+    name = f"{dataset}-{output.name or trainer}"
+    model_path = paths.models / f"{name}-{version}{model_format(output.format).suffix}"
+    save_model(model, model_path, output.format)
     model_file = describe_file(model_path, paths.root)
+    info = describe(installed()[trainer])
     metadata = {
         "schema_version": 1,
         "model": {
@@ -106,10 +115,12 @@ def fit_and_record(params: dict[str, Any], paths: ProjectPaths, train_file: Path
             "type": f"{type(model).__module__}.{type(model).__qualname__}",
             "description": f"{type(model).__name__} predicting {target!r} of the {dataset} dataset",
             "path": model_file["path"],
+            "format": output.format,
             "size_bytes": model_file["size_bytes"],
             "sha256": model_file["sha256"],
             "hyperparameters": hyperparameters,
         },
+        "trainer": {"name": info.name, "package": info.package, "version": info.version},
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "project": {"package": __name__.split(".")[0], "version": __version__},
         "git": git_state(paths.root),
@@ -129,12 +140,13 @@ def fit_and_record(params: dict[str, Any], paths: ProjectPaths, train_file: Path
             "cv_folds": int(params["train"]["cv_folds"]),
         },
         "metrics": {m: {"cross_val": cross_val.get(m), "hold_out": hold_out[m]} for m in metrics},
+        "artifacts": [describe_file(Path(artifact), paths.root) for artifact in output.artifacts],
         "training_seconds": round(training_seconds, 4),
-        "environment": environment(),
+        "environment": environment(output.libraries),
     }
     metadata_path = write_metadata(metadata, paths.metadata)
     tracker.log_metrics({**{f"hold_out_{m}": v for m, v in hold_out.items()},
                          **{f"cross_val_{m}": v for m, v in cross_val.items()}})
     tracker.log_confusion([str(v) for v in y_test], [str(v) for v in model.predict(X_test)])
-    tracker.log_artifacts([model_path, metadata_path])
+    tracker.log_artifacts([model_path, metadata_path, *map(Path, output.artifacts)])
     return metadata_path, metadata

@@ -21,9 +21,9 @@ from ..etl.datasets import get_dataset
 from ..helpers.files import atomic_write_text
 from ..model import train as model_recipe
 from ..model.features import feature_types, select_features, split_target
-from ..model.scoring import scorer
+from ..model.scoring import cross_validate, scorer
 from ..paths import ProjectPaths
-from .train import cross_validate, prepared_data
+from .train import prepared_data
 
 
 def suggest(trial: optuna.Trial, name: str, spec: dict[str, Any]) -> Any:
@@ -64,6 +64,9 @@ def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
     }
     if not tuned:
         raise ConfigError("Nothing to tune: set tuning.tune: true for a hyperparameter under train.hyperparams.")
+    if params["train"]["trainer"] != "sklearn":
+        raise ConfigError(f"tune searches the built-in trainer's model (model/train.py), not train.trainer="
+                          f"{params['train']['trainer']}: tune with train.trainer=sklearn.")
     metric, folds = settings["metric"], int(settings["cv_folds"])
     scorer(metric, "tuning.metric")  # fail before any data work
     paths = ProjectPaths(project_root())

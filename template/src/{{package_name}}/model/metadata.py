@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import platform
 import sys
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -28,10 +29,10 @@ def new_version() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
 
 
-def library_versions() -> dict[str, str | None]:
-    """Installed versions of the libraries that decide how a model behaves."""
+def library_versions(extra: Sequence[str] = ()) -> dict[str, str | None]:
+    """Installed versions of the libraries that decide how a model behaves (extra: a trainer's own)."""
     versions: dict[str, str | None] = {}
-    for name in KEY_LIBRARIES:
+    for name in [*KEY_LIBRARIES, *extra]:
         try:
             versions[name] = importlib_metadata.version(name)
         except importlib_metadata.PackageNotFoundError:
@@ -50,12 +51,12 @@ def describe_file(path: Path, root: Path, rows: int | None = None, columns: int 
     }
 
 
-def environment() -> dict[str, Any]:
+def environment(extra_libraries: Sequence[str] = ()) -> dict[str, Any]:
     """Python and library versions and the platform the model was trained on."""
     return {
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "libraries": library_versions(),
+        "libraries": library_versions(extra_libraries),
     }
 
 

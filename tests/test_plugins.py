@@ -1,0 +1,233 @@
+"""Trainer plugins in a generated project, for real: generate them with `make plugin`, install and
+uninstall them with their scripts, list them, train with them, and check the project is unharmed.
+
+One project and one environment for the module (the tests run in order and build on each other):
+the XGBoost plugin (the example the generator makes for NAME=xgboost) and a blank one. The last
+test renders the generator without building anything (not e2e).
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from pathlib import Path
+
+import copier
+import pytest
+
+from .helpers import DEFAULTS, TEMPLATE, copier_copy, latest_metadata, project_python, run
+from .template_repo import commit_and_tag, edit, template_repository
+from .test_render import JINJA_MARKERS
+
+PACKAGE = "penguin_classifier"
+XGBOOST = f"plugins/{PACKAGE}_xgboost"
+BLANK = f"plugins/{PACKAGE}_blank"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """The default project (MLflow tracking, FastAPI), committed, with its environment built."""
+    root = tmp_path_factory.mktemp("plugins") / "project"
+    copier_copy(root, dict(DEFAULTS))
+    run(["make", "env"], cwd=root)
+    return root
+
+
+def cli(root: Path, *args: str, check: bool = True):
+    return run([str(root / ".venv" / "bin" / "python"), "-m", PACKAGE, *args], cwd=root, check=check)
+
+
+def trainers(root: Path) -> dict[str, list[str]]:
+    """`train list` as {name: [package, version, description...]}."""
+    return {line.split()[0]: line.split()[1:] for line in cli(root, "train", "list").stdout.splitlines()}
+
+
+def installed(root: Path) -> set[str]:
+    listing = run(["uv", "pip", "list", "--format=json", "--python", ".venv/bin/python"], cwd=root).stdout
+    return {entry["name"] for entry in json.loads(listing)}
+
+
+@pytest.mark.e2e
+def test_make_plugin_generates_the_xgboost_example_with_compiled_locks(project):
+    run(["make", "plugin", "NAME=xgboost", "REF=HEAD"], cwd=project)
+    plugin = project / XGBOOST
+    for name in ["pyproject.toml", "install.sh", "README.md", "requirements.in", "requirements-gpu.in",
+                 "requirements.txt", "requirements-gpu.txt", f"{PACKAGE}_xgboost/core.py",
+                 f"{PACKAGE}_xgboost/model.py", "tests/test_xgboost.py"]:
+        assert (plugin / name).is_file(), name
+    answers = (project / ".copier" / "plugin-xgboost.yml").read_text()
+    assert "trainer_template: xgboost" in answers and "_src_path" in answers  # `copier update -a` works on it
+    assert f'xgboost = "{PACKAGE}_xgboost.core:trainer"' in (plugin / "pyproject.toml").read_text()
+    cpu_lock = (plugin / "requirements.txt").read_text()
+    gpu_lock = (plugin / "requirements-gpu.txt").read_text()
+    assert "xgboost-cpu==" in cpu_lock and "\nxgboost==" not in cpu_lock
+    # The GPU lock resolves to the full build (with its CUDA NCCL library on Linux x86_64).
+    assert "\nxgboost==" in "\n" + gpu_lock and "xgboost-cpu" not in gpu_lock
+    if platform.system() == "Linux" and platform.machine() == "x86_64":
+        assert "nvidia-nccl-cu12==" in gpu_lock
+    # Locks are compiled against the project's environment: they pin what the project has.
+    numpy = project_python(project, "import numpy; print(numpy.__version__)")
+    assert f"numpy=={numpy}" in cpu_lock
+
+
+@pytest.mark.e2e
+def test_install_sh_then_train_list_shows_it_and_it_trains_end_to_end(project):
+    run(["bash", f"{XGBOOST}/install.sh"], cwd=project)
+    listed = trainers(project)
+    assert listed["xgboost"][:2] == [f"{PACKAGE.replace('_', '-')}-xgboost", "0.1.0"]
+    assert " ".join(listed["xgboost"][2:]).startswith("Gradient-boosted trees with XGBoost")
+    assert listed["sklearn"][:2] == ["penguin-classifier", "0.1.0"]
+
+    result = run(["make", "train", "ARGS=train.trainer=xgboost"], cwd=project)
+    assert "trainer    xgboost (penguin-classifier-xgboost 0.1.0)" in result.stdout
+    metadata = latest_metadata(project)
+    model_file = project / metadata["model"]["path"]
+    assert metadata["trainer"]["name"] == "xgboost"
+    assert metadata["model"]["format"] == f"{PACKAGE}_xgboost.model:FORMAT" and model_file.suffix == ".zip"
+    assert metadata["environment"]["libraries"]["xgboost-cpu"]
+    assert metadata["tracking"]["backend"] == "mlflow" and metadata["tracking"]["run_id"]
+    assert metadata["metrics"]["accuracy"]["hold_out"] > 0.9
+    assert metadata["metrics"]["accuracy"]["cross_val"] > 0.9
+
+    assert "accuracy=" in run(["make", "evaluate", "ARGS=train.trainer=xgboost"], cwd=project).stdout
+    assert "(69 rows)" in cli(project, "predict").stdout
+    export = cli(project, "export").stdout
+    # onnxmltools' XGBoost converter, registered by the plugin's model format; parity checked on the hold-out set.
+    assert "onnx       model.onnx: 69/69 labels agree with scikit-learn" in export
+    bundle = project / "artifacts" / model_file.stem
+    assert (bundle / model_file.name).is_file() and (bundle / "model.onnx").is_file()
+    assert json.loads((bundle / "export.json").read_text())["onnx"]["classes"] == ["Adelie", "Chinstrap", "Gentoo"]
+    api = project_python(project, (
+        "from fastapi.testclient import TestClient\n"
+        f"from {PACKAGE}.paths import ProjectPaths\n"
+        f"from {PACKAGE}.serving.app import create_app\n"
+        f"from {PACKAGE}.serving.service import PredictionService\n"
+        "from pathlib import Path\n"
+        "client = TestClient(create_app(PredictionService.load(ProjectPaths(Path.cwd()), None, 100)))\n"
+        "record = {'island': 'Biscoe', 'bill_length_mm': 48.0, 'bill_depth_mm': 15.0,\n"
+        "          'flipper_length_mm': 220.0, 'body_mass_g': 5400.0, 'sex': 'male', 'year': 2008}\n"
+        "print(client.post('/predict', json=[record]).json()['predictions'][0]['prediction'])\n"
+    ))
+    assert api == "Gentoo"
+    # A changed model file is refused before the plugin's loader sees it.
+    model_file.write_bytes(model_file.read_bytes() + b"\0")
+    refused = cli(project, "evaluate", check=False)
+    assert refused.returncode != 0 and "does not match its metadata" in refused.stderr
+    # The plugin's own test, with the project's interpreter.
+    run([".venv/bin/python", "-m", "pytest", "-q", "-p", "no:cacheprovider", XGBOOST], cwd=project)
+
+
+@pytest.mark.e2e
+def test_install_sh_u_removes_the_plugin_but_not_its_dependencies(project):
+    run(["bash", f"{XGBOOST}/install.sh", "-u"], cwd=project)
+    assert "xgboost" not in trainers(project)
+    assert "xgboost-cpu" in installed(project)  # the seed's rule: only install_all.sh -u cleans up
+    failed = cli(project, "train", "train.trainer=xgboost", check=False)
+    assert failed.returncode != 0
+    assert "Unknown trainer 'xgboost' in train.trainer; installed: sklearn" in failed.stderr
+
+
+@pytest.mark.e2e
+def test_install_all_installs_two_plugins_and_listing_imports_none_of_them(project):
+    run(["make", "plugin", "NAME=blank", "REF=HEAD"], cwd=project)
+    assert "trainer_template: blank" in (project / ".copier" / "plugin-blank.yml").read_text()
+    run(["make", "plugins"], cwd=project)
+    assert {"sklearn", "xgboost", "blank"} <= trainers(project).keys()
+    loaded = project_python(project, (
+        "import sys\n"
+        f"from {PACKAGE}.cli import cli\n"
+        "for args in (['--help'], ['train', 'list']):\n"
+        "    try:\n"
+        "        cli(args)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print([m for m in sys.modules if m.split('.')[0] in ('xgboost', 'sklearn', 'pandas', 'numpy')\n"
+        f"       or (m.startswith('{PACKAGE}_') and '.' in m)])\n"
+    )).splitlines()[-1]
+    assert loaded == "[]"
+    assert "blank" in cli(project, "train", "train.trainer=blank", "train.cv_folds=0").stdout
+
+
+@pytest.mark.e2e
+def test_a_plugin_that_fails_to_import_is_named_and_the_others_still_train(project):
+    core = project / BLANK / f"{PACKAGE}_blank" / "core.py"
+    original = core.read_text()
+    core.write_text(original.replace("import click\n", "import click\n\nraise ImportError('boom')\n", 1))
+    try:
+        assert "blank" in trainers(project)  # listing reads the docstring, it does not run the module
+        failed = cli(project, "train", "train.trainer=blank", check=False)
+        assert failed.returncode != 0
+        assert "Trainer 'blank' (package penguin-classifier-blank" in failed.stderr
+        assert "failed to import: ImportError: boom" in failed.stderr
+        assert "xgboost (penguin-classifier-xgboost" in cli(
+            project, "train", "train.trainer=xgboost", "train.cv_folds=0").stdout
+    finally:
+        core.write_text(original)
+
+
+@pytest.mark.e2e
+def test_gpu_flag_reaches_every_install_sh(project):
+    result = run(["bash", "plugins/install_all.sh", "-g", "-n"], cwd=project)
+    assert result.stdout.count("-- GPU mode!") == 2
+    installs = [line for line in result.stdout.splitlines() if line.startswith("[dry run] uv pip install")]
+    assert len(installs) == 4  # per plugin: its lock, then the plugin itself
+    assert sum(line.endswith(".venv/bin/python -r requirements-gpu.txt") for line in installs) == 2
+    assert "xgboost==" in (project / XGBOOST / "requirements-gpu.txt").read_text()
+    assert "xgboost-cpu" in installed(project) and "xgboost" not in installed(project)  # nothing was installed
+
+
+@pytest.mark.e2e
+def test_install_all_u_removes_plugins_and_only_their_dependencies(project):
+    before = installed(project)
+    result = run(["make", "plugins-uninstall"], cwd=project)
+    assert "Removing dependencies only plugins needed: onnxmltools xgboost-cpu" in result.stdout
+    after = installed(project)
+    assert before - after == {"penguin-classifier-xgboost", "penguin-classifier-blank", "xgboost-cpu", "onnxmltools"}
+    # What the plugins' locks share with the project stays (onnx: skl2onnx needs it; numpy, scipy).
+    assert {"numpy", "scipy", "onnx", "scikit-learn", "penguin-classifier"} <= after
+    run(["uv", "pip", "check", "--python", ".venv/bin/python"], cwd=project)
+    assert list(trainers(project)) == ["sklearn"]
+    assert "trainer    sklearn" in cli(project, "train", "train.cv_folds=0").stdout
+
+
+@pytest.mark.parametrize("trainer", ["xgboost", "blank"])
+def test_the_generator_renders_clean_code_for_each_starting_point(tmp_path, trainer):
+    """Without building anything: both starting points render, flake8-clean, with no Jinja left."""
+    root = copier_copy(tmp_path / "project", {**DEFAULTS, "use_dvc": False, "tracking": "none"})
+    run(["copier", "copy", "--trust", "--defaults", "--vcs-ref=HEAD", "--data=kind=plugin", f"--data=name={trainer}x",
+         f"--data=trainer_template={trainer}", str(TEMPLATE), "."], cwd=root)
+    plugin = root / "plugins" / f"{PACKAGE}_{trainer}x"
+    files = [path for path in plugin.rglob("*") if path.is_file()]
+    assert not [path for path in files if JINJA_MARKERS.search(path.read_text()) or path.suffix == ".jinja"]
+    run([sys.executable, "-m", "flake8", "plugins"], cwd=root)
+    assert (plugin / "requirements.txt").is_file() and (plugin / "requirements-gpu.txt").is_file()
+    core = (plugin / f"{PACKAGE}_{trainer}x" / "core.py").read_text()
+    assert core.startswith('"""Gradient-boosted trees' if trainer == "xgboost" else '"""Extra-trees classifier')
+
+
+def test_copier_update_updates_one_plugin_and_keeps_its_edits(tmp_path):
+    """Plugin answers live in .copier/plugin-<name>.yml, so `copier update -a` upgrades just that plugin."""
+    template = template_repository(tmp_path / "template")
+    root = tmp_path / "project"
+    copier.run_copy(str(template), str(root), data={"use_dvc": False, "tracking": "none"}, defaults=True,
+                    unsafe=True, quiet=True)
+    copier.run_copy(str(template), str(root), data={"kind": "plugin", "name": "blank"}, defaults=True,
+                    unsafe=True, quiet=True)
+    model = root / BLANK / f"{PACKAGE}_blank" / "model.py"
+    edit(model, 'values.get("n_estimators", 100)', 'values.get("n_estimators", 300)')  # the user's change
+    commit_and_tag(root, None, "Project and plugin")
+    project_readme = (root / "README.md").read_text()
+
+    edit(template / "generators" / "plugin" / "plugins" / "{{ project_package }}_{{ name }}" / "README.md.jinja",
+         "## Files", "## Files of the plugin")
+    commit_and_tag(template, "v0.2.0", "plugin README change")
+    copier.run_update(str(root), answers_file=".copier/plugin-blank.yml", defaults=True, overwrite=True,
+                      unsafe=True, quiet=True)
+
+    assert "## Files of the plugin" in (root / BLANK / "README.md").read_text()
+    assert 'values.get("n_estimators", 300)' in model.read_text()
+    assert (root / "README.md").read_text() == project_readme  # the project itself is not touched
+    plugin_answers = (root / ".copier" / "plugin-blank.yml").read_text()
+    assert "_commit: v0.2.0" in plugin_answers and f"project_package: {PACKAGE}" in plugin_answers
+    assert "_commit: v0.1.0" in (root / ".copier-answers.yml").read_text()
