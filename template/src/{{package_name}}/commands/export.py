@@ -11,17 +11,19 @@ nothing.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
 from fsspec.implementations.local import LocalFileSystem
 
 from ..config import load_params, project_root
 from ..helpers.bundle import BundleError, checksum_problems, replace_folder, write_checksums
-from ..helpers.files import sha256_file
+from ..helpers.files import remove_stale_temporaries, sha256_file
 from ..paths import ProjectPaths
 from . import export_onnx
 from .loading import load_trained
@@ -36,9 +38,14 @@ def main(model_path: Path | None = None, overrides: Sequence[str] = ()) -> Path:
     model, metadata = load_trained(paths, model_path)
     model_file = paths.resolve(metadata["model"]["path"])
     bundle = paths.artifacts / model_file.stem
-    record = existing_record(bundle, settings)
-    if record is None:
-        record = build(bundle, model, metadata, model_file, settings, paths)
+    paths.artifacts.mkdir(parents=True, exist_ok=True)
+    # One export of a bundle at a time: a second one waits, then finds the bundle made. The operating
+    # system releases the lock when its process ends, however it ends, so it is never stale.
+    with FileLock(paths.artifacts / f".{bundle.name}.lock"):
+        remove_stale_temporaries(paths.artifacts, f".{bundle.name}.*-*")
+        record = existing_record(bundle, settings)
+        if record is None:
+            record = build(bundle, model, metadata, model_file, settings, paths)
     print(f"onnx       {export_onnx.describe(record['onnx'])}")
     print(f"bundle     {bundle.relative_to(paths.root)}")
     return bundle
@@ -55,8 +62,7 @@ def existing_record(bundle: Path, settings: dict[str, Any]) -> dict[str, Any] | 
 def build(bundle: Path, model: Any, metadata: dict[str, Any], model_file: Path, settings: dict[str, Any],
           paths: ProjectPaths) -> dict[str, Any]:
     """Assemble the bundle in a private folder beside it (no need for atomic writes there), then move it into place."""
-    paths.artifacts.mkdir(parents=True, exist_ok=True)
-    staging = paths.artifacts / f".{bundle.name}.partial-{uuid.uuid4().hex}"
+    staging = paths.artifacts / f".{bundle.name}.partial-{os.getpid()}-{uuid.uuid4().hex}"
     staging.mkdir(parents=True)
     try:
         shutil.copyfile(model_file, staging / model_file.name)

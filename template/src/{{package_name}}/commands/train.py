@@ -16,6 +16,7 @@ from .. import __version__
 from ..config import hyperparameter_values, load_params, project_root
 from ..etl.datasets import get_dataset
 from ..helpers.gitinfo import git_state
+from ..helpers.tables import read_parquet
 from ..model.metadata import describe_file, environment, new_version, write_metadata
 from ..paths import ProjectPaths
 from ..tracking import Tracker, tracking_run
@@ -65,8 +66,6 @@ def main(overrides: Sequence[str] = ()) -> Path:
 def fit_and_record(params: dict[str, Any], paths: ProjectPaths, train_file: Path, test_file: Path,
                    tracker: Tracker) -> tuple[Path, dict[str, Any]]:
     """Fit, score and save the model, write its metadata and hand the results to the tracker."""
-    import pandas as pd
-
     from ..model import train as model_recipe
     from ..model.features import feature_types, select_features, split_target
     from ..model.persistence import MODEL_SUFFIX, save_model
@@ -74,8 +73,8 @@ def fit_and_record(params: dict[str, Any], paths: ProjectPaths, train_file: Path
 
     dataset = params["data"]["dataset"]
     target = get_dataset(dataset).target
-    train_frame = pd.read_parquet(train_file)
-    test_frame = pd.read_parquet(test_file)
+    remedy = "run `make data` (or `data transform`) to write it again."
+    train_frame, test_frame = read_parquet(train_file, remedy), read_parquet(test_file, remedy)
     X_train, y_train = split_target(train_frame, target)
     X_test, y_test = split_target(test_frame, target)
     types = feature_types(X_train)
