@@ -28,6 +28,8 @@ def clean(raw: pd.DataFrame, target: str) -> pd.DataFrame:
     if target not in frame.columns:
         raise ValueError(f"Target column {target!r} not in raw data columns {list(frame.columns)}.")
     frame = frame.dropna(subset=[target]).drop_duplicates().reset_index(drop=True)
+    if frame.empty:
+        raise ValueError(f"No rows with a {target!r} value in the raw data.")
     for column in frame.columns:
         if column == target:
             continue
