@@ -27,23 +27,24 @@ def publish_bundle(bundle: Path, target: str) -> str:
     """Copy bundle into target/<bundle name> unless it is there already; return where it is."""
     fs, root = url_to_fs(target)
     root = root.rstrip("/")
-    with local_lock(fs, root, bundle.name):
+    with local_lock(fs, root, bundle):
         return publish_unlocked(fs, root, bundle, target)
 
 
 @contextmanager
-def local_lock(fs: AbstractFileSystem, root: str, name: str) -> Iterator[None]:
-    """On a local or mounted folder, one deploy of a bundle at a time (a second one waits, then finds it
-    deployed), and leftovers of killed deploys removed. Object stores offer no lock: there, two deploys of
-    one bundle at once both upload, and the checks still refuse a damaged copy."""
+def local_lock(fs: AbstractFileSystem, root: str, bundle: Path) -> Iterator[None]:
+    """For a local or mounted folder, one deploy of a bundle at a time (a second one waits, then finds it
+    deployed), and leftovers of killed deploys removed. The lock file stays beside the bundle in artifacts/,
+    so the target holds nothing but bundles. Object stores offer no lock: there, two deploys of one bundle
+    at once both upload, and the checks still refuse a damaged copy."""
     if not isinstance(fs, LocalFileSystem):
         yield
         return
     from filelock import FileLock
 
-    fs.makedirs(root, exist_ok=True)
-    with FileLock(f"{root}/.{name}.lock"):
-        remove_stale_temporaries(Path(root), f".{name}.partial-*")
+    with FileLock(bundle.parent / f".{bundle.name}.deploy.lock"):
+        if fs.isdir(root):
+            remove_stale_temporaries(Path(root), f".{bundle.name}.partial-*")
         yield
 
 
