@@ -33,17 +33,15 @@ def tracking_uri(settings: Mapping[str, Any], root: Path) -> str:
 
 @contextmanager
 def store_lock(uri: str) -> Iterator[None]:
-    """For a SQLite store, hold <database>.lock: two processes creating the database (its tables are
-    made by migrations on first use) or the same experiment or model version at once would otherwise
-    fail or make two. The operating system releases the lock when its holder dies, so it is never stale."""
+    """For a SQLite store, one process at a time: two creating the database (its tables are made by
+    migrations on first use), the same experiment or the same model version at once would otherwise
+    fail or make two."""
     if not uri.startswith("sqlite:///"):
         yield
         return
-    from filelock import FileLock
+    from .helpers.locks import path_lock
 
-    database = Path(uri.removeprefix("sqlite:///").split("?")[0])
-    database.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(f"{database}.lock"):
+    with path_lock(uri.removeprefix("sqlite:///").split("?")[0]):
         yield
 
 

@@ -18,12 +18,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
 from fsspec.implementations.local import LocalFileSystem
 
 from ..config import load_params, project_root
 from ..helpers.bundle import BundleError, checksum_problems, replace_folder, write_checksums
 from ..helpers.files import remove_stale_temporaries, sha256_file
+from ..helpers.locks import path_lock
 from ..paths import ProjectPaths
 from . import export_onnx
 from .loading import load_trained
@@ -39,9 +39,7 @@ def main(model_path: Path | None = None, overrides: Sequence[str] = ()) -> Path:
     model_file = paths.resolve(metadata["model"]["path"])
     bundle = paths.artifacts / model_file.stem
     paths.artifacts.mkdir(parents=True, exist_ok=True)
-    # One export of a bundle at a time: a second one waits, then finds the bundle made. The operating
-    # system releases the lock when its process ends, however it ends, so it is never stale.
-    with FileLock(paths.artifacts / f".{bundle.name}.lock"):
+    with path_lock(bundle):  # one export of a bundle at a time: a second one waits, then finds it made
         remove_stale_temporaries(paths.artifacts, f".{bundle.name}.*-*")
         record = existing_record(bundle, settings)
         if record is None:

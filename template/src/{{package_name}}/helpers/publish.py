@@ -21,6 +21,7 @@ from fsspec.implementations.local import LocalFileSystem
 
 from .bundle import CHECKSUMS, BundleError, checksum_problems
 from .files import remove_stale_temporaries
+from .locks import path_lock
 
 
 def publish_bundle(bundle: Path, target: str) -> str:
@@ -34,15 +35,12 @@ def publish_bundle(bundle: Path, target: str) -> str:
 @contextmanager
 def local_lock(fs: AbstractFileSystem, root: str, bundle: Path) -> Iterator[None]:
     """For a local or mounted folder, one deploy of a bundle at a time (a second one waits, then finds it
-    deployed), and leftovers of killed deploys removed. The lock file stays beside the bundle in artifacts/,
-    so the target holds nothing but bundles. Object stores offer no lock: there, two deploys of one bundle
-    at once both upload, and the checks still refuse a damaged copy."""
+    deployed), and leftovers of killed deploys removed. Object stores offer no lock: there, two deploys of
+    one bundle at once both upload, and the checks still refuse a damaged copy."""
     if not isinstance(fs, LocalFileSystem):
         yield
         return
-    from filelock import FileLock
-
-    with FileLock(bundle.parent / f".{bundle.name}.deploy.lock"):
+    with path_lock(f"{root}/{bundle.name}"):
         if fs.isdir(root):
             remove_stale_temporaries(Path(root), f".{bundle.name}.partial-*")
         yield
