@@ -38,7 +38,6 @@ def main(model_path: Path | None = None, overrides: Sequence[str] = ()) -> Path:
     model, metadata = load_trained(paths, model_path)
     model_file = paths.resolve(metadata["model"]["path"])
     bundle = paths.artifacts / model_file.stem
-    paths.artifacts.mkdir(parents=True, exist_ok=True)
     with path_lock(bundle):  # one export of a bundle at a time: a second one waits, then finds it made
         remove_stale_temporaries(paths.artifacts, f".{bundle.name}.*-*")
         record = existing_record(bundle, settings)
