@@ -25,6 +25,7 @@ from .params_validation import problems
 
 PARAMS_FILE = "params.yaml"
 OVERRIDES_ENV = "PARAMS_OVERRIDES"
+RESTORE_HINT = "If the file was damaged, restore it with `git checkout -- params.yaml` (or `git diff params.yaml`)."
 
 
 class ConfigError(ValueError):
@@ -82,17 +83,18 @@ def load_params(
         raise ConfigError(f"{path} not found: run commands from the project folder.")
     try:
         params = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path} is not valid YAML: {error}") from error
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path} is not valid YAML: {error}\n{RESTORE_HINT}") from None
     if not isinstance(params, dict):
-        raise ConfigError(f"{path} must hold a mapping of sections, not {type(params).__name__}.")
+        raise ConfigError(f"{path} must hold a mapping of sections, not {type(params).__name__}.\n{RESTORE_HINT}")
     params = copy.deepcopy(params)
     environ = os.environ if environ is None else environ
     for text in [*environ.get(OVERRIDES_ENV, "").split(), *overrides]:
         apply_override(params, text)
     found = problems(params)
     if found:
-        raise ConfigError(f"Invalid parameters in {path} or its overrides:\n  " + "\n  ".join(found))
+        raise ConfigError(f"Invalid parameters in {path} or its overrides:\n  " + "\n  ".join(found)
+                          + f"\n{RESTORE_HINT}")
     return params
 
 

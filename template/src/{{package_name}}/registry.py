@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,20 @@ def tracking_uri(settings: Mapping[str, Any], root: Path) -> str:
     return uri
 
 
+@contextmanager
+def store_lock(uri: str) -> Iterator[None]:
+    """For a SQLite store, one process at a time: two creating the database (its tables are made by
+    migrations on first use), the same experiment or the same model version at once would otherwise
+    fail or make two."""
+    if not uri.startswith("sqlite:///"):
+        yield
+        return
+    from .helpers.locks import path_lock
+
+    with path_lock(uri.removeprefix("sqlite:///").split("?")[0]):
+        yield
+
+
 def register_bundle(bundle: Path, settings: Mapping[str, Any], root: Path) -> tuple[str, str, bool]:
     """Register bundle unless its model is registered already; return (name, version, created)."""
     from mlflow import MlflowClient
@@ -37,13 +52,14 @@ def register_bundle(bundle: Path, settings: Mapping[str, Any], root: Path) -> tu
     metadata = json.loads((bundle / "metadata.json").read_text())
     name, sha256 = metadata["model"]["name"], metadata["model"]["sha256"]
     uri = tracking_uri(settings, root)
-    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    found = client.search_model_versions(f"name = '{name}' and tags.sha256 = '{sha256}'")
-    if found:
-        version, created = found[0].version, False
-    else:
-        version, created = create_version(client, bundle, metadata, settings["experiment"], root), True
-    client.set_registered_model_alias(name, ALIAS, version)
+    with store_lock(uri):  # two deploys at once register one version
+        client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+        found = client.search_model_versions(f"name = '{name}' and tags.sha256 = '{sha256}'")
+        if found:
+            version, created = found[0].version, False
+        else:
+            version, created = create_version(client, bundle, metadata, settings["experiment"], root), True
+        client.set_registered_model_alias(name, ALIAS, version)
     return name, str(version), created
 
 

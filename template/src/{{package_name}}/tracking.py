@@ -64,16 +64,18 @@ class MlflowTracker(Tracker):
     def __init__(self, settings: Mapping[str, Any], root: Path) -> None:
         import mlflow
 
-        from .registry import tracking_uri
+        from .registry import store_lock, tracking_uri
 
         self.mlflow = mlflow
-        mlflow.set_tracking_uri(tracking_uri(settings, root))
-        if "MLFLOW_RUN_ID" not in os.environ:  # `mlflow run` already chose the experiment and run
-            name = settings["experiment"]
-            if mlflow.get_experiment_by_name(name) is None:
-                mlflow.create_experiment(name, artifact_location=(root / "mlruns").as_uri())
-            mlflow.set_experiment(name)
-        self.run_id = mlflow.start_run().info.run_id
+        uri = tracking_uri(settings, root)
+        mlflow.set_tracking_uri(uri)
+        with store_lock(uri):  # creating the store and the experiment: one process at a time
+            if "MLFLOW_RUN_ID" not in os.environ:  # `mlflow run` already chose the experiment and run
+                name = settings["experiment"]
+                if mlflow.get_experiment_by_name(name) is None:
+                    mlflow.create_experiment(name, artifact_location=(root / "mlruns").as_uri())
+                mlflow.set_experiment(name)
+            self.run_id = mlflow.start_run().info.run_id
 
     def log_params(self, params: Mapping[str, Any]) -> None:
         self.mlflow.log_params({k: str(v) for k, v in flatten(params).items()})

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..config import load_params, project_root
 from ..helpers.files import atomic_write_text
+from ..helpers.tables import read_parquet
 from ..model.features import select_features, split_target
 from ..model.scoring import score
 from ..paths import ProjectPaths
@@ -23,9 +24,8 @@ def main(model_path: Path | None = None, overrides: Sequence[str] = ()) -> dict[
     paths = ProjectPaths(project_root())
     model, metadata = load_trained(paths, model_path)
     test_file = paths.test_file(metadata["data"]["dataset"])
-    if not test_file.is_file():
-        raise FileNotFoundError(f"{test_file} not found: run `make data` first.")
-    features, target = split_target(pd.read_parquet(test_file), metadata["data"]["target"])
+    test_frame = read_parquet(test_file, "run `make data` to write it again.")
+    features, target = split_target(test_frame, metadata["data"]["target"])
     types = {f["name"]: f["type"] for f in metadata["features"]}
     features = select_features(features, types)
     metrics = score(model, features, target, list(params["evaluate"]["metrics"]))

@@ -11,6 +11,7 @@ nothing.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import uuid
 from collections.abc import Sequence
@@ -21,7 +22,8 @@ from fsspec.implementations.local import LocalFileSystem
 
 from ..config import load_params, project_root
 from ..helpers.bundle import BundleError, checksum_problems, replace_folder, write_checksums
-from ..helpers.files import sha256_file
+from ..helpers.files import remove_stale_temporaries, sha256_file
+from ..helpers.locks import path_lock
 from ..paths import ProjectPaths
 from . import export_onnx
 from .loading import load_trained
@@ -45,10 +47,13 @@ def checked_bundle(paths: ProjectPaths, model: Any, metadata: dict[str, Any],
     """The bundle folder of a loaded model and its export.json: reused when it verifies, else (re)built."""
     model_file = paths.resolve(metadata["model"]["path"])
     bundle = paths.artifacts / model_file.stem
-    record = existing_record(bundle, settings, metadata["model"]["sha256"])
-    if record is None:
-        print(f"export     writing {bundle.relative_to(paths.root)} (no verifying bundle of this model and settings)")
-        record = build(bundle, model, metadata, model_file, settings, paths)
+    with path_lock(bundle):  # one export of a bundle at a time: a second one waits, then finds it made
+        remove_stale_temporaries(paths.artifacts, f".{bundle.name}.*-*")
+        record = existing_record(bundle, settings, metadata["model"]["sha256"])
+        if record is None:
+            print(f"export     writing {bundle.relative_to(paths.root)} "
+                  "(no verifying bundle of this model and settings)")
+            record = build(bundle, model, metadata, model_file, settings, paths)
     return bundle, record
 
 
@@ -64,8 +69,7 @@ def existing_record(bundle: Path, settings: dict[str, Any], model_sha256: str) -
 def build(bundle: Path, model: Any, metadata: dict[str, Any], model_file: Path, settings: dict[str, Any],
           paths: ProjectPaths) -> dict[str, Any]:
     """Assemble the bundle in a private folder beside it (no need for atomic writes there), then move it into place."""
-    paths.artifacts.mkdir(parents=True, exist_ok=True)
-    staging = paths.artifacts / f".{bundle.name}.partial-{uuid.uuid4().hex}"
+    staging = paths.artifacts / f".{bundle.name}.partial-{os.getpid()}-{uuid.uuid4().hex}"
     staging.mkdir(parents=True)
     try:
         shutil.copyfile(model_file, staging / model_file.name)

@@ -11,9 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from ..helpers.files import sha256_file
+from ..helpers.tables import read_parquet
 from ..model.features import select_features, split_target
 from ..model.onnx_export import INPUT_TYPES, MISSING_CATEGORY, OUTPUTS, OnnxUnsupported, opsets, to_onnx
 from ..model.onnx_parity import parity
@@ -38,10 +37,9 @@ def export(model: Any, metadata: dict[str, Any], settings: dict[str, Any], folde
     except OnnxUnsupported as error:
         return {"status": "skipped", "reason": str(error)}
     test_file = paths.test_file(metadata["data"]["dataset"])
-    if not test_file.is_file():
-        raise FileNotFoundError(f"{test_file} not found: the ONNX parity check needs the hold-out set. "
-                                "Run `make data`, or set export.onnx: false.")
-    features, _ = split_target(pd.read_parquet(test_file), metadata["data"]["target"])
+    test_frame = read_parquet(test_file, "the ONNX parity check needs the hold-out set. Run `make data`, "
+                              "or set export.onnx: false.")
+    features, _ = split_target(test_frame, metadata["data"]["target"])
     features = select_features(features, {spec["name"]: spec["type"] for spec in specs})
     checked = parity(onnx_model, model, features, specs, float(settings["parity_tolerance"]))
     (folder / ONNX_FILE).write_bytes(onnx_model)

@@ -27,13 +27,17 @@ SUPPORTED = (".parquet", ".csv")
 
 
 def read_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    """Yield the rows of a Parquet or CSV file, chunk_rows at a time."""
-    if path.suffix == ".parquet":
-        # pre_buffer=False: pyarrow would otherwise read whole column chunks ahead of the batches.
-        for batch in pq.ParquetFile(path, pre_buffer=False).iter_batches(batch_size=chunk_rows):
-            yield batch.to_pandas()
-    else:
-        yield from pd.read_csv(path, chunksize=chunk_rows)
+    """Yield the rows of a Parquet or CSV file, chunk_rows at a time; a damaged file is named in the error."""
+    try:
+        if path.suffix == ".parquet":
+            # pre_buffer=False: pyarrow would otherwise read whole column chunks ahead of the batches.
+            for batch in pq.ParquetFile(path, pre_buffer=False).iter_batches(batch_size=chunk_rows):
+                yield batch.to_pandas()
+        else:
+            yield from pd.read_csv(path, chunksize=chunk_rows)
+    except (OSError, ValueError) as error:  # truncated or corrupted: pyarrow's and pandas' parser errors
+        raise ValueError(f"{path} is not a readable {path.suffix[1:]} file ({error}): check it, or pass "
+                         "another --input; nothing was written.") from None
 
 
 def write_chunks(chunks: Iterator[pd.DataFrame], output: Path) -> int:

@@ -22,6 +22,7 @@ from .. import __version__
 from ..config import hyperparameter_values, load_params, project_root
 from ..etl.datasets import get_dataset
 from ..helpers.gitinfo import git_state
+from ..helpers.tables import read_parquet
 from ..model.metadata import describe_file, environment, new_version, write_metadata
 from ..paths import ProjectPaths
 from ..tracking import Tracker, tracking_run
@@ -72,16 +73,14 @@ def main(overrides: Sequence[str] = ()) -> Path:
 def fit_and_record(params: dict[str, Any], paths: ProjectPaths, trainer: str, train_file: Path, test_file: Path,
                    tracker: Tracker) -> tuple[Path, dict[str, Any]]:
     """Run the trainer, score and save its model, write the metadata and hand the results to the tracker."""
-    import pandas as pd
-
     from ..model.features import feature_types, select_features, split_target
     from ..model.persistence import model_format, save_model
     from ..model.scoring import score
 
     dataset = params["data"]["dataset"]
     target = get_dataset(dataset).target
-    train_frame = pd.read_parquet(train_file)
-    test_frame = pd.read_parquet(test_file)
+    remedy = "run `make data` (or `data transform`) to write it again."
+    train_frame, test_frame = read_parquet(train_file, remedy), read_parquet(test_file, remedy)
     X_train, y_train = split_target(train_frame, target)
     X_test, y_test = split_target(test_frame, target)
     types = feature_types(X_train)

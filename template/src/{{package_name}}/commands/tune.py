@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import optuna
-import pandas as pd
 import yaml
 
 from ..config import ConfigError, hyperparameter_values, load_params, project_root
 from ..etl.datasets import get_dataset
 from ..helpers.files import atomic_write_text
+from ..helpers.tables import read_parquet
 from ..model import train as model_recipe
 from ..model.features import feature_types, select_features, split_target
 from ..model.scoring import cross_validate, scorer
@@ -72,7 +72,8 @@ def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
     paths = ProjectPaths(project_root())
     dataset = params["data"]["dataset"]
     train_file, _ = prepared_data(params, paths, overrides)
-    features, target = split_target(pd.read_parquet(train_file), get_dataset(dataset).target)
+    train_frame = read_parquet(train_file, "run `make data` (or `data transform`) to write it again.")
+    features, target = split_target(train_frame, get_dataset(dataset).target)
     types = feature_types(features)
     features = select_features(features, types)
     defaults = hyperparameter_values(params["train"])

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..helpers.files import atomic_write
+from ..helpers.tables import read_csv
 from ..model.features import as_categorical
 
 
@@ -27,6 +28,8 @@ def clean(raw: pd.DataFrame, target: str) -> pd.DataFrame:
     if target not in frame.columns:
         raise ValueError(f"Target column {target!r} not in raw data columns {list(frame.columns)}.")
     frame = frame.dropna(subset=[target]).drop_duplicates().reset_index(drop=True)
+    if frame.empty:
+        raise ValueError(f"No rows with a {target!r} value in the raw data.")
     for column in frame.columns:
         if column == target:
             continue
@@ -39,8 +42,11 @@ def clean(raw: pd.DataFrame, target: str) -> pd.DataFrame:
 
 def stage(raw_file: Path, staging_file: Path, target: str) -> pd.DataFrame:
     """Read raw_file, clean it and write staging_file atomically as Parquet."""
-    if not raw_file.is_file():
-        raise FileNotFoundError(f"{raw_file} not found: run `make data` (or `data load`) first.")
-    staged = clean(pd.read_csv(raw_file), target)
+    remedy = "delete it and run `make data` (or `data load`) to load it again."
+    raw = read_csv(raw_file, remedy)
+    try:
+        staged = clean(raw, target)
+    except ValueError as error:
+        raise ValueError(f"{raw_file}: {error} Is it truncated? If so, {remedy}") from None
     atomic_write(staging_file, lambda tmp: staged.to_parquet(tmp, index=False))
     return staged

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..helpers.files import atomic_write
+from ..helpers.tables import read_parquet
 
 
 def hold_out_rows(labels: pd.Series, test_size: float, seed: int) -> np.ndarray:
@@ -45,9 +46,8 @@ def split(staged: pd.DataFrame, target: str, etl_params: dict[str, Any]) -> tupl
 def transform(staging_file: Path, train_file: Path, test_file: Path, target: str,
               etl_params: dict[str, Any]) -> tuple[int, int]:
     """Write train and test Parquet files; return their row counts."""
-    if not staging_file.is_file():
-        raise FileNotFoundError(f"{staging_file} not found: run `make data` (or `data stage`) first.")
-    train, test = split(pd.read_parquet(staging_file), target, etl_params)
+    staged = read_parquet(staging_file, "run `make data` (or `data stage`) to write it again.")
+    train, test = split(staged, target, etl_params)
     atomic_write(train_file, lambda tmp: train.to_parquet(tmp, index=False))
     atomic_write(test_file, lambda tmp: test.to_parquet(tmp, index=False))
     return len(train), len(test)

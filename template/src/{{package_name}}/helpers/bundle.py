@@ -7,6 +7,7 @@ file matches it: SHA256SUMS is always the last file written.
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from pathlib import Path, PurePosixPath
@@ -63,7 +64,7 @@ def replace_folder(source: Path, destination: Path) -> None:
     if not destination.exists():
         source.rename(destination)
         return
-    retired = destination.with_name(f".{destination.name}.old-{uuid.uuid4().hex}")
+    retired = destination.with_name(f".{destination.name}.old-{os.getpid()}-{uuid.uuid4().hex}")
     destination.rename(retired)
     source.rename(destination)
     shutil.rmtree(retired, ignore_errors=True)

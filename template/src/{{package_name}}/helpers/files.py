@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -19,12 +21,48 @@ def default_file_mode() -> int:
     return 0o666 & ~umask
 
 
+# Temporary names carry the writer's process id (`.model.skops.1234.x8f2k1ab.tmp`, `.name.partial-1234-<hex>`),
+# so leftovers of a killed process can be told from the files of a run still going on.
+OWNER_PID = re.compile(r"^\..*[.-](\d+)[.-][0-9a-z_]+(\.tmp)?$")
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (on this machine)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: Path, pattern: str) -> list[Path]:
+    """Delete the temporary files or folders matching pattern in folder whose writer process is gone.
+
+    A killed (SIGKILL, power cut) write leaves them behind; they never take a final name, and
+    removing them on the next write keeps folders (and DVC's cache of models/) free of them.
+    """
+    removed = []
+    for path in Path(folder).glob(pattern):
+        owner = OWNER_PID.match(path.name)
+        if owner is None or int(owner.group(1)) == os.getpid() or process_alive(int(owner.group(1))):
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside target; rename it onto target only if the block succeeds."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    remove_stale_temporaries(target.parent, ".*.tmp")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:

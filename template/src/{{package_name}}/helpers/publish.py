@@ -9,7 +9,10 @@ already deployed is verified and left as it is: deploying a version twice copies
 
 from __future__ import annotations
 
+import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from fsspec import AbstractFileSystem
@@ -17,18 +20,40 @@ from fsspec.core import url_to_fs
 from fsspec.implementations.local import LocalFileSystem
 
 from .bundle import CHECKSUMS, BundleError, checksum_problems
+from .files import remove_stale_temporaries
+from .locks import path_lock
 
 
 def publish_bundle(bundle: Path, target: str) -> str:
     """Copy bundle into target/<bundle name> unless it is there already; return where it is."""
     fs, root = url_to_fs(target)
     root = root.rstrip("/")
+    with local_lock(fs, root, bundle):
+        return publish_unlocked(fs, root, bundle, target)
+
+
+@contextmanager
+def local_lock(fs: AbstractFileSystem, root: str, bundle: Path) -> Iterator[None]:
+    """For a local or mounted folder, one deploy of a bundle at a time (a second one waits, then finds it
+    deployed), and leftovers of killed deploys removed. Object stores offer no lock: there, two deploys of
+    one bundle at once both upload, and the checks still refuse a damaged copy."""
+    if not isinstance(fs, LocalFileSystem):
+        yield
+        return
+    with path_lock(f"{root}/{bundle.name}"):
+        if fs.isdir(root):
+            remove_stale_temporaries(Path(root), f".{bundle.name}.partial-*")
+        yield
+
+
+def publish_unlocked(fs: AbstractFileSystem, root: str, bundle: Path, target: str) -> str:
+    """publish_bundle without the lock."""
     destination, shown = f"{root}/{bundle.name}", f"{target.rstrip('/')}/{bundle.name}"
     if fs.isfile(f"{destination}/{CHECKSUMS}"):
         check_deployed(fs, destination, bundle, shown)
         print(f"unchanged  {shown} is already deployed and verifies")
         return shown
-    staging = f"{root}/.{bundle.name}.partial-{uuid.uuid4().hex}"
+    staging = f"{root}/.{bundle.name}.partial-{os.getpid()}-{uuid.uuid4().hex}"
     try:
         fs.makedirs(staging, exist_ok=True)
         for file in sorted(bundle.iterdir()):

@@ -75,7 +75,7 @@ def read_metadata(path: Path) -> dict[str, Any]:
         metadata["model"]["path"]
     except FileNotFoundError:
         raise MetadataError(f"Metadata file {path} not found: run `make train` first.") from None
-    except (json.JSONDecodeError, KeyError, TypeError) as error:
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as error:
         raise MetadataError(f"Metadata file {path} is malformed ({error}): retrain with `make train`.") from None
     return metadata
 
