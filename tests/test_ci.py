@@ -356,3 +356,22 @@ def test_cml_workflow_steps_run_in_order_and_report_back(origin):
     assert any((root / "dvc-remote").rglob("*"))
     assert subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=workspace,
                           capture_output=True, text=True).stdout == ""
+
+
+@pytest.mark.e2e
+def test_gitlab_ci_script_runs_in_order(tmp_path):
+    """The GitLab job's script, line by line as its runner does (uv, which before_script installs with
+    pip, is already on PATH here); then the artifact paths must exist."""
+    root = render(tmp_path / "project", **{**VARIANTS["gitlab"], "python_version": E2E_PYTHON})
+    run(["git", "add", "-A"], cwd=root)
+    run(["git", "commit", "--quiet", "-m", "Start from template"], cwd=root)
+    job = load_yaml(root / GITLAB_FILE)["test"]
+    assert job["before_script"] == ["pip install uv==0.13.8"]
+    # The job's cache folders are left out: this machine's warm uv and pip caches stand in for them.
+    variables = {key: value for key, value in load_yaml(root / GITLAB_FILE)["variables"].items()
+                 if not key.endswith("_CACHE_DIR")}
+    for line in job["script"]:
+        run(["bash", "-e", "-c", line], cwd=root, env=variables, timeout=1800)
+    assert all((root / path).exists() for path in job["artifacts"]["paths"])
+    (metadata,) = (root / "models" / "metadata").glob("*.json")
+    assert json.loads(metadata.read_text())["tracking"]["backend"] == "none"

@@ -32,6 +32,9 @@ def reported(request, tmp_path_factory) -> tuple[Path, str]:
     tracking = request.param
     root = render(tmp_path_factory.mktemp(f"report-{tracking}") / "project",
                   **{**DEFAULTS, "python_version": "3.11", "tracking": tracking, "use_dvc": USE_DVC[tracking]})
+    # Committed first, as the project's README asks (DVCLive refuses a repository without commits).
+    run(["git", "add", "-A"], cwd=root)
+    run(["git", "commit", "--quiet", "-m", "Start from template"], cwd=root)
     run(["make", "env", "train", "report", "explore"], cwd=root, timeout=1800)
     return root, tracking
 
