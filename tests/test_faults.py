@@ -183,6 +183,10 @@ def test_killed_export_leaves_no_partial_bundle(project, point):
 def test_killed_deploy_leaves_a_verified_bundle_or_none(project, tmp_path, point):
     target = tmp_path / "deployed"
     command = cli(project, "deploy", "--target", str(target))
+    # A model of 1,500 trees (tens of MB), so that copying and verifying the bundle lasts long enough to be
+    # interrupted on any machine; a small one is delivered between two looks.
+    run(cli(project, "train", "train.cv_folds=0", "tracking.backend=none",
+            "train.hyperparams.n_estimators.default_value=1500"), cwd=project)
     run(cli(project, "export"), cwd=project)  # the bundle exists: the kill lands in the delivery or registration
     name = Path(latest_model(project)["model"]["path"]).stem
     ready = appears(target, ".*.partial-*/*") if point.startswith("while the bundle") else appears(target, name)
@@ -287,7 +291,7 @@ def test_a_damaged_input_is_named_with_what_to_do_and_nothing_is_overwritten(pro
 
 
 def test_interrupted_update_is_explained_by_git_status_and_undone_by_git(template, project):
-    edit(project / "src" / PACKAGE / "commands" / "train.py", "from ..model import train as model_recipe",
+    edit(project / "src" / PACKAGE / "trainers" / "scikit_learn.py", "from ..model import train as model_recipe",
          "from ..model import train as model_recipe  # my recipe")  # the release changes this line too
     run(["git", "add", "-A"], cwd=project)
     commit_and_tag(project, None, "Trained, my edit")
@@ -304,7 +308,7 @@ def test_interrupted_update_is_explained_by_git_status_and_undone_by_git(templat
     # An update that completes with a conflict leaves unmerged paths, which `git checkout -- .` refuses:
     # `git reset --hard && git clean -fd` is the undo that always works.
     result = run(["make", "update"], cwd=project, check=False)
-    assert result.returncode != 0 and f"src/{PACKAGE}/commands/train.py" in result.stderr
+    assert result.returncode != 0 and f"src/{PACKAGE}/trainers/scikit_learn.py" in result.stderr
     assert run(["git", "checkout", "--", "."], cwd=project, check=False).returncode != 0
     run("git reset --hard && git clean -fd", cwd=project)
     assert git(project, "status", "--porcelain") == ""

@@ -103,13 +103,18 @@ def test_install_sh_then_train_list_shows_it_and_it_trains_end_to_end(project):
         f"from {PACKAGE}.paths import ProjectPaths\n"
         f"from {PACKAGE}.serving.app import create_app\n"
         f"from {PACKAGE}.serving.service import PredictionService\n"
+        f"from {PACKAGE}.config import load_params\n"
         "from pathlib import Path\n"
-        "client = TestClient(create_app(PredictionService.load(ProjectPaths(Path.cwd()), None, 100)))\n"
+        "params = load_params()\n"
+        "service = PredictionService.load(ProjectPaths(Path.cwd()), None, 100, params['serve']['runtime'],\n"
+        "                                 dict(params['export']))\n"
+        "client = TestClient(create_app(service))\n"
         "record = {'island': 'Biscoe', 'bill_length_mm': 48.0, 'bill_depth_mm': 15.0,\n"
         "          'flipper_length_mm': 220.0, 'body_mass_g': 5400.0, 'sex': 'male', 'year': 2008}\n"
-        "print(client.post('/predict', json=[record]).json()['predictions'][0]['prediction'])\n"
+        "answer = client.post('/predict', json=[record]).json()['predictions'][0]['prediction']\n"
+        "print(service.runtime.split()[0], answer)\n"
     ))
-    assert api == "Gentoo"
+    assert api == "ONNX Gentoo"  # the plugin's model, served through its checked ONNX export
     # A changed model file is refused before the plugin's loader sees it.
     model_file.write_bytes(model_file.read_bytes() + b"\0")
     refused = cli(project, "evaluate", check=False)

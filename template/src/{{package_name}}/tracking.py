@@ -173,7 +173,7 @@ class BackgroundTracker(Tracker):
 
     def __init__(self, settings: Mapping[str, Any], root: Path) -> None:
         self.backend = settings["backend"]
-        self._run_id: str | None = None
+        self._reply: dict[str, Any] | None = None  # the child's {"run_id": ...}, once read
         self.process = subprocess.Popen(
             [sys.executable, "-m", __name__], cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )
@@ -193,12 +193,13 @@ class BackgroundTracker(Tracker):
 
     @property
     def run_id(self) -> str | None:
-        if self._run_id is None:
+        """The backend's id of the run (None for DVCLive, which has none); read once from the child."""
+        if self._reply is None:
             line = self.process.stdout.readline()
             if not line:
                 self._failed()
-            self._run_id = json.loads(line)["run_id"]
-        return self._run_id
+            self._reply = json.loads(line)
+        return self._reply["run_id"]
 
     def log_params(self, params: Mapping[str, Any]) -> None:
         self._send({"call": "log_params", "params": dict(params)})
