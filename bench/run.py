@@ -164,15 +164,15 @@ def peer_template():
 
 
 def bench_peer_copy(root, repeat):
-    """5. copier copy of copier-uv with its required answers (it needs the copier-templates-extensions
-    plugin, installed from PyPI into a folder on PYTHONPATH for this command only)."""
+    """5. copier copy of copier-uv with its required answers (it needs its Jinja extension
+    plugin (PyPI package copier-template-extensions), installed into a folder on PYTHONPATH for this command only)."""
     peer = peer_template()
     if peer is None:
         progress("peer template: no local copier-uv clone (set BENCH_PEER_TEMPLATE); skipped")
         return None
     extensions = root / "peer-extensions"
     run([str(TOOLS / "uv"), "pip", "install", "--quiet", "--no-deps", "--target", str(extensions),
-         "copier-templates-extensions"])
+         "copier-template-extensions"])
     answers = {"project_name": "Demo", "project_description": "Demo", "author_fullname": "Demo",
                "author_email": "demo@example.com", "author_username": "demo", "repository_namespace": "demo",
                "repository_name": "demo"}
