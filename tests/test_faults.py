@@ -186,7 +186,8 @@ def test_killed_deploy_leaves_a_verified_bundle_or_none(project, tmp_path, point
     # A model of 1,500 trees (tens of MB), so that copying and verifying the bundle lasts long enough to be
     # interrupted on any machine; a small one is delivered between two looks.
     run(cli(project, "train", "train.cv_folds=0", "tracking.backend=none",
-            "train.hyperparams.n_estimators.default_value=1500"), cwd=project)
+            "train.hyperparams.n_estimators.tuning.max=1500", "train.hyperparams.n_estimators.default_value=1500"),
+        cwd=project)
     run(cli(project, "export"), cwd=project)  # the bundle exists: the kill lands in the delivery or registration
     name = Path(latest_model(project)["model"]["path"]).stem
     ready = appears(target, ".*.partial-*/*") if point.startswith("while the bundle") else appears(target, name)
@@ -301,7 +302,9 @@ def test_interrupted_update_is_explained_by_git_status_and_undone_by_git(templat
     kill_when(["make", "update"], project, appears(project / "docs", "UPGRADING.md"), "the new release's files")
     status = git(project, "status", "--porcelain")
     assert "Makefile" in status and "docs/" in status  # git status names what the update changed so far
-    run("git checkout -- . && git clean -fd", cwd=project)
+    # The release's migration staged a rename (git mv), which `git checkout -- .` keeps: reset --hard undoes all.
+    assert "R  src/" in status
+    run("git reset --hard && git clean -fd", cwd=project)
     assert git(project, "status", "--porcelain") == ""
     assert {name: sha256(project / name) for name in git(project, "ls-files").splitlines()} == head_files
 
