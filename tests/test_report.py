@@ -3,14 +3,18 @@
 The figures must be whole PNG files of the size reporting/figures.py promises, the Markdown must link
 only to files that exist, the metrics table must hold the numbers of reports/metrics.json (hold-out)
 and of the model's metadata (cross-validation), and with both reports present `make test` warns about
-nothing. With DVC, the `report` stage runs again when the model changes.
+nothing. A new project starts with both report sources (reports/exploration.py, report.template.md), so
+it warns only once one is removed. With DVC, the `report` stage runs again when the model or the
+template changes, and the authors' text in the template survives.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 import struct
+import sys
 import zlib
 from pathlib import Path
 
@@ -133,9 +137,67 @@ def test_report_follows_the_latest_model(reported):
     before = latest_metadata(root)["model"]["version"]
     params = root / "params.yaml"
     params.write_text(params.read_text().replace("cv_folds: 5", "cv_folds: 2"))
+    template = root / "reports" / "report.template.md"
+    template.write_text(template.read_text().replace("## Metrics", "## Metrics\n\nOur conclusion: ship it ($$0)."))
     result = run(["make", "report"] if USE_DVC[tracking] else ["make", "train", "report"], cwd=root)
     if USE_DVC[tracking]:
         assert "Running stage 'train'" in result.stdout and "Running stage 'report'" in result.stdout
     after = latest_metadata(root)["model"]["version"]
     assert after != before and after in (root / "reports" / "report.md").read_text()
-    assert "5-fold" not in (root / "reports" / "report.md").read_text()
+    report = (root / "reports" / "report.md").read_text()
+    assert "5-fold" not in report and "Our conclusion: ship it ($0)." in report
+    assert "<!--" not in report and "$" not in report.replace("($0)", ""), "placeholders and author notes are gone"
+
+
+def check_structure(root: Path) -> str:
+    """The project's own structure check (src/<package>/structure.py), run as the post-copy hook runs it."""
+    return run([sys.executable, str(root / "src" / PACKAGE / "structure.py"), "--root", str(root)], cwd=root).stdout
+
+
+def test_a_new_project_starts_with_both_reports_and_warns_once_one_is_removed(tmp_path):
+    root = render(tmp_path / "project", **DEFAULTS)
+    assert {path.name for path in (root / "reports").iterdir()} >= {"exploration.py", "report.template.md"}
+    assert "warning" not in check_structure(root)
+    (root / "reports" / "exploration.py").unlink()
+    (root / "reports" / "report.template.md").unlink()
+    warnings = [line for line in check_structure(root).splitlines() if line.startswith("warning")]
+    assert [line.split()[4] for line in warnings] == ["reports/exploration.*", "reports/report.*"]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("text, problem", [
+    ("# $model_name\n\n$metrics and $conclusion", "unknown placeholders $conclusion"),
+    ("# $model_name costs 5 $ a day", "lone $ sign"),
+    (None, "reports/report.template.md not found"),
+])
+def test_a_broken_report_template_is_refused_before_any_work(reported, text, problem):
+    root, _ = reported
+    template, report = root / "reports" / "report.template.md", root / "reports" / "report.md"
+    kept, before = template.read_text(), report.read_bytes()
+    try:
+        template.unlink()
+        if text is not None:
+            template.write_text(text)
+        result = run([str(root / ".venv" / "bin" / "python"), "-m", PACKAGE, "report"], cwd=root, check=False)
+        assert result.returncode != 0 and problem in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr and report.read_bytes() == before
+    finally:
+        template.write_text(kept)
+
+
+@pytest.mark.e2e
+def test_explore_runs_the_projects_own_script_and_says_when_it_is_missing(reported):
+    root, _ = reported
+    script = root / "reports" / "exploration.py"
+    kept = script.read_text()
+    python = str(root / ".venv" / "bin" / "python")
+    try:
+        script.write_text(kept.replace('"## Correlations",', '"## Correlations",\n        "Our own note.",'))
+        run([python, "-m", PACKAGE, "explore"], cwd=root)
+        assert "Our own note." in (root / "reports" / "exploration.md").read_text()
+        shutil.move(script, script.with_suffix(".bak"))
+        result = run([python, "-m", PACKAGE, "explore"], cwd=root, check=False)
+        assert result.returncode != 0 and "reports/exploration.py not found" in result.stderr, result.stderr
+    finally:
+        script.write_text(kept)
+        script.with_suffix(".bak").unlink(missing_ok=True)

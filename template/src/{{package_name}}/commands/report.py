@@ -1,10 +1,14 @@
 """`report`: the delivery report of the latest model, reports/report.md with its figures in
-reports/figures/report/. It is what the CML workflow posts on a commit or pull request and the
-delivery report that `make check` expects; DVC's `report` stage rebuilds it when the model changes."""
+reports/figures/report/, rendered from reports/report.template.md (the project's own text around
+$-placeholders for the sections built here). It is what the CML workflow posts on a commit or pull
+request and the delivery report that `make check` expects; DVC's `report` stage rebuilds it when the
+model or the template changes."""
 
 from __future__ import annotations
 
 import json
+import re
+import string
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +24,8 @@ from ..reporting.summary import data_summary
 from .loading import load_trained
 
 REPORT = Path("reports") / "report.md"
+TEMPLATE = Path("reports") / "report.template.md"
+AUTHOR_NOTES = re.compile(r"<!--.*?-->\n*", re.DOTALL)  # the template's HTML comments, not for readers
 FIGURES = Path("reports") / "figures" / "report"
 
 
@@ -79,9 +85,30 @@ def data_section(frame: pd.DataFrame, target: str, report: Path, root: Path) -> 
     ]
 
 
+SECTIONS = ("model_name", "model", "metrics", "confusion_matrix", "roc_curves", "feature_importance", "data")
+
+
+def read_template(path: Path) -> string.Template:
+    """reports/report.template.md, checked before any work: it exists and uses only known $placeholders."""
+    known = ", ".join(f"${name}" for name in SECTIONS)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"reports/{path.name} not found: restore it with `git checkout -- reports/{path.name}`, or write your "
+            f"own report there with placeholders among {known}."
+        )
+    template = string.Template(path.read_text(encoding="utf-8"))
+    if not template.is_valid():
+        raise ValueError(f"reports/{path.name} has a lone $ sign: write a dollar sign of your own as $$.")
+    unknown = sorted(set(template.get_identifiers()) - set(SECTIONS))
+    if unknown:
+        raise ValueError(f"reports/{path.name} has unknown placeholders ${', $'.join(unknown)}: use {known}.")
+    return template
+
+
 def main(model_path: Path | None = None) -> Path:
     """Write reports/report.md and its figures for the latest (or given) model; return its path."""
     paths = ProjectPaths(project_root())
+    template = read_template(paths.root / TEMPLATE)
     model, metadata = load_trained(paths, model_path)
     report = paths.root / REPORT
     hold_out = hold_out_metrics(paths, metadata)
@@ -93,23 +120,26 @@ def main(model_path: Path | None = None) -> Path:
     predicted = model.predict(features)
     metric = next(iter(hold_out))
 
-    sections = [f"# Delivery report: {metadata['model']['name']}", "## Model", *model_section(metadata)]
-    sections += ["## Metrics", table(["metric", "hold-out", "cross-validation"], [
+    sections = {"model_name": metadata["model"]["name"], "model": "\n\n".join(model_section(metadata))}
+    sections["metrics"] = table(["metric", "hold-out", "cross-validation"], [
         (name, number(value), number(metadata["metrics"].get(name, {}).get("cross_val")))
         for name, value in hold_out.items()
-    ])]
+    ])
     confusion = figures.confusion_matrix(actual.astype(str), predicted.astype(str),
                                          paths.root / FIGURES / "confusion_matrix.png")
-    sections += ["## Confusion matrix", image("Confusion matrix", confusion, report)]
+    sections["confusion_matrix"] = image("Confusion matrix", confusion, report)
     if hasattr(model, "predict_proba"):
         roc = figures.roc_curves(actual, model.predict_proba(features), list(model.classes_),
                                  paths.root / FIGURES / "roc_curves.png")
-        sections += ["## ROC curves", image("ROC curves", roc, report)]
+        sections["roc_curves"] = image("ROC curves", roc, report)
+    else:
+        sections["roc_curves"] = "The model gives no class probabilities (no `predict_proba`), so no ROC curves."
     values, method = importances(model, features, actual, metric)
     importance = figures.bars(values, "Feature importance", method.split(":")[0],
                               paths.root / FIGURES / "feature_importance.png")
-    sections += ["## Feature importance", f"From {method}.", image("Feature importance", importance, report)]
-    sections += ["## Data", *data_section(pd.concat([train, test], ignore_index=True), target, report, paths.root)]
-    atomic_write_text(report, "\n\n".join(sections) + "\n")
+    sections["feature_importance"] = f"From {method}.\n\n" + image("Feature importance", importance, report)
+    both = pd.concat([train, test], ignore_index=True)
+    sections["data"] = "\n\n".join(data_section(both, target, report, paths.root))
+    atomic_write_text(report, AUTHOR_NOTES.sub("", template.substitute(sections)))
     print(f"report     {REPORT.as_posix()} ({len(list((paths.root / FIGURES).glob('*.png')))} figures)")
     return report
