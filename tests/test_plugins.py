@@ -224,8 +224,8 @@ def test_copier_update_updates_one_plugin_and_keeps_its_edits(tmp_path):
     commit_and_tag(root, None, "Project and plugin")
     project_readme = (root / "README.md").read_text()
 
-    edit(template / "generators" / "plugin" / "plugins" / "{{ project_package }}_{{ name }}" / "README.md.jinja",
-         "## Files", "## Files of the plugin")
+    plugin_template = template / "generators" / "plugin" / "plugins" / "{{ host_project.package_name }}_{{ name }}"
+    edit(plugin_template / "README.md.jinja", "## Files", "## Files of the plugin")
     commit_and_tag(template, "v0.2.0", "plugin README change")
     copier.run_update(str(root), answers_file=".copier/plugin-blank.yml", defaults=True, overwrite=True,
                       unsafe=True, quiet=True)
@@ -234,5 +234,5 @@ def test_copier_update_updates_one_plugin_and_keeps_its_edits(tmp_path):
     assert 'values.get("n_estimators", 300)' in model.read_text()
     assert (root / "README.md").read_text() == project_readme  # the project itself is not touched
     plugin_answers = (root / ".copier" / "plugin-blank.yml").read_text()
-    assert "_commit: v0.2.0" in plugin_answers and f"project_package: {PACKAGE}" in plugin_answers
+    assert "_commit: v0.2.0" in plugin_answers and f"package_name: {PACKAGE}" in plugin_answers
     assert "_commit: v0.1.0" in (root / ".copier-answers.yml").read_text()

@@ -88,7 +88,7 @@ def test_make_step_writes_the_step_and_its_parameters(default_project):
         "MLproject", "__init__.py", "conda.yml", "dvc.yaml", "python_env.yaml", "run.py", "step.yml"]
     assert (root / "tests" / "test_step_featurize.py").is_file()
     answers = yaml.safe_load((root / ".copier" / "step-featurize.yml").read_text())
-    assert answers["kind"] == "step" and answers["step_project"]["package_name"] == PACKAGE
+    assert answers["kind"] == "step" and answers["host_project"]["package_name"] == PACKAGE
     params = yaml.safe_load((root / "params.yaml").read_text())
     assert params["steps"] == {"featurize": {"scale": 1.5, "column": "bill_length_mm"},
                                "validate_data": {"parameter1": 1}}
@@ -234,7 +234,7 @@ def test_step_update_brings_the_release_and_keeps_user_edits_project_update_leav
     edit(script, '        "job_type": STEP.job_type,\n', '        "job_type": STEP.job_type,\n        "owner": "me",\n')
     commit_and_tag(root, None, "Step featurize, with my edit")
 
-    generator_script = template / "generators" / "step" / "src" / "{{ step_project.package_name }}" / "steps" \
+    generator_script = template / "generators" / "step" / "src" / "{{ host_project.package_name }}" / "steps" \
         / "{{ name }}" / "{{ script_name }}.jinja"
     edit(generator_script, "    return step_params\n", '    print(f"{STEP.name:<10} done")\n    return step_params\n')
     commit_and_tag(template, "v0.2.0", "template release 0.2.0: steps say when they are done")
