@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import subprocess
 
-import yaml
 from packaging.version import InvalidVersion, Version
 
 from ..config import project_root
+from ..helpers.template_source import template_origin
 
-ANSWERS_FILE = ".copier-answers.yml"
 # Copier's shortcuts for hosted repositories.
 URL_PREFIXES = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
 
@@ -37,8 +36,8 @@ def template_releases(source: str) -> list[Version]:
 
 def main() -> Version | None:
     """Print the project's template version and the newest release; return the newer one, if any."""
-    answers = yaml.safe_load((project_root() / ANSWERS_FILE).read_text())
-    source, commit = answers["_src_path"], str(answers.get("_commit", ""))
+    source, commit = template_origin(project_root())
+    commit = commit or ""
     current = parse_version(commit)
     releases = template_releases(source)
     latest = releases[-1] if releases else None

@@ -7,13 +7,12 @@ dirty tree and fails, naming every file, when the update left something to resol
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 from ..config import project_root
+from ..helpers.template_source import copier_executable
 
 CONFLICT_MARKERS = (b"<<<<<<< ", b">>>>>>> ")
 SKIPPED_DIRS = {".git", ".venv", ".conda", "node_modules"}
@@ -57,10 +56,7 @@ def main(vcs_ref: str | None = None, data: Sequence[str] = ()) -> list[str]:
         listing = "\n".join(f"  {line}" for line in dirty)
         raise UpdateError(f"Refusing to update: commit or stash these changes first, so that the update "
                           f"can be reviewed and undone with git:\n{listing}")
-    copier = shutil.which(os.environ.get("COPIER", "copier"))
-    if copier is None:
-        raise UpdateError("copier not found: install it (pipx install copier==9.19.1) or set COPIER=/path/to/copier.")
-    command = [copier, "update", "--trust", "--defaults", "--conflict", "inline"]
+    command = [copier_executable(), "update", "--trust", "--defaults", "--conflict", "inline"]
     command += ["--vcs-ref", vcs_ref] if vcs_ref else []
     command += [f"--data={item}" for item in data]
     if subprocess.run(command, cwd=root, check=False).returncode != 0:
