@@ -279,7 +279,7 @@ def test_fuzzing_from_the_document_finds_no_server_error_and_no_undocumented_ans
                   "--max-examples", str(FUZZ_EXAMPLES), "--checks", FUZZ_CHECKS, "--workers", "1"],
                  cwd=project.parent, check=False, timeout=600)
     counts = re.search(r"(\d+) generated, (\d+) passed", result.stdout)
-    print(f"schemathesis ({project.name}): {counts and counts.group(0)} in {time.monotonic() - started:.0f} s")
+    print(f"schemathesis ({project.parent.name}): {counts and counts.group(0)} in {time.monotonic() - started:.0f} s")
     assert result.returncode == 0, result.stdout[-6000:]
     assert counts and int(counts.group(1)) == int(counts.group(2)) >= FUZZ_EXAMPLES
     assert healthy(server)
