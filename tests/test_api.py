@@ -221,7 +221,16 @@ def test_a_model_without_onnx_converter_is_served_by_scikit_learn(tmp_path):
 # Reliability: the OpenAPI document, fuzzing, hostile requests, limits and the API key.
 
 FUZZ_EXAMPLES = 200  # per operation and framework; schemathesis adds its coverage phase's cases
-FUZZ_CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+# The answers conform to the document, and the server accepts exactly what it allows: valid data gets a
+# prediction (or 413 when a valid batch exceeds the body limit), invalid data a 4xx (413: too many records).
+FUZZ_CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,"
+               "positive_data_acceptance,negative_data_rejection")
+FUZZ_CONFIG = """
+[checks.positive_data_acceptance]
+expected-statuses = ["200", "413"]
+[checks.negative_data_rejection]
+expected-statuses = ["400", "401", "413", "415", "422"]
+"""
 API_KEY = "test-key-0123456789"
 STRICT = "serve.request_timeout_s=2 serve.max_body_bytes=65536 serve.runtime=sklearn"  # the `strict` server
 
@@ -275,14 +284,17 @@ def test_the_openapi_document_describes_the_records_of_this_model(project, serve
 
 
 @pytest.mark.parametrize("which", ["server", "strict"], ids=["onnx", "sklearn-with-key"])
-def test_fuzzing_from_the_document_finds_no_server_error_and_no_undocumented_answer(project, request, which):
+def test_fuzzing_from_the_document_finds_no_server_error_and_no_undocumented_answer(project, request, which,
+                                                                                    tmp_path):
     """schemathesis (its CLI: positive and negative cases, coverage then fuzzing phases) against the server
     answering with ONNX Runtime, and against the one with scikit-learn and an API key (sent by schemathesis)."""
     port, started = request.getfixturevalue(which), time.monotonic()
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(FUZZ_CONFIG)
     key = ["--header", f"X-API-Key: {API_KEY}"] if which == "strict" else []
-    result = run([str(Path(sys.executable).parent / "schemathesis"), "run", f"http://127.0.0.1:{port}/openapi.json",
-                  *key, "--max-examples", str(FUZZ_EXAMPLES), "--checks", FUZZ_CHECKS, "--workers", "1"],
-                 cwd=project.parent, check=False, timeout=600)
+    result = run([str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(config), "run",
+                  f"http://127.0.0.1:{port}/openapi.json", *key, "--max-examples", str(FUZZ_EXAMPLES),
+                  "--checks", FUZZ_CHECKS, "--workers", "1"], cwd=tmp_path, check=False, timeout=600)
     counts = re.search(r"(\d+) generated, (\d+) passed", result.stdout)
     print(f"schemathesis ({project.parent.name}, {which}): {counts and counts.group(0)} "
           f"in {time.monotonic() - started:.0f} s")
