@@ -163,6 +163,8 @@ def test_compose_builds_the_dockerfiles_and_publishes_their_ports(projects, vari
         assert (root / host).is_dir() and container == "/app/" + host.removeprefix("./"), host
     if "api" in services:  # compose restates the image's health check: it must not drift from it
         assert services["api"]["healthcheck"]["test"] == ["CMD", *healthcheck_command(root / "Dockerfile.api")]
+        # The API key comes from the caller's environment (or .env), never from the file itself.
+        assert services["api"]["environment"] == {"SERVE_API_KEY": "${SERVE_API_KEY:-}"}
 
 
 # --- .dockerignore -------------------------------------------------------------------------------

@@ -10,7 +10,10 @@ from the scikit-learn model, as `make predict` would give them.
 
 from __future__ import annotations
 
-import math
+import hmac
+import json
+import reprlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,7 @@ from ..commands.predictor import OnnxPredictor, choose
 from ..model import predict as model_output
 from ..model.features import select_features
 from ..paths import ProjectPaths
+from .schema import API_KEY_HEADER, MAX_ABS_NUMBER, MAX_STRING_LENGTH
 
 
 class RequestError(ValueError):
@@ -34,8 +38,50 @@ class RequestError(ValueError):
         self.message = message
 
 
+@dataclass(frozen=True)
+class ServerSettings:
+    """What the server enforces before a request reaches the model (serve section, SERVE_API_KEY)."""
+
+    max_body_bytes: int = 1_048_576
+    request_timeout_s: float = 10.0
+    api_key: str | None = None  # None: no key asked
+
+
+def check_key(expected: str | None, headers: Mapping[str, str]) -> None:
+    """Refuse a request without the API key (X-API-Key or Authorization: Bearer) when one is set.
+
+    hmac.compare_digest takes as long for a near miss as for a far one: the key cannot be guessed
+    byte by byte from response times.
+    """
+    if not expected:
+        return
+    bearer = headers.get("authorization") or ""
+    token = bearer[7:].strip() if bearer[:7].lower() == "bearer " else ""
+    presented = [headers.get(API_KEY_HEADER.lower()) or "", token]
+    if not any(hmac.compare_digest(key.encode(), expected.encode()) for key in presented):
+        raise RequestError(401, f"missing or wrong API key: send it in the {API_KEY_HEADER} header "
+                                "or as Authorization: Bearer <key>")
+
+
+def parse_json(body: bytes, content_type: str | None) -> Any:
+    """The JSON value of a request body, or a 415/400 saying why there is none."""
+    if (content_type or "").split(";")[0].strip().lower() != "application/json":
+        raise RequestError(415, f"Content-Type must be application/json, got {content_type or 'none'}")
+    try:
+        return json.loads(body)
+    except UnicodeDecodeError as error:
+        raise RequestError(400, f"body is not valid UTF-8: {error}") from None
+    except RecursionError:
+        raise RequestError(400, "body is not valid JSON: nested too deeply") from None
+    except ValueError as error:  # JSONDecodeError, and integers of more than 4300 digits
+        raise RequestError(400, f"body is not valid JSON: {error}") from None
+
+
 def check_record(index: int, record: Any, types: dict[str, str]) -> None:
-    """Refuse a record that is not an object, lacks or adds a field, or has a value of the wrong type."""
+    """Refuse a record that is not an object, lacks or adds a field, or has a value of the wrong type or size.
+
+    The limits are the OpenAPI document's (schema.py).
+    """
     if not isinstance(record, dict):
         raise RequestError(422, f"record {index} must be a JSON object of feature values, got {type(record).__name__}")
     missing = [name for name in types if name not in record]
@@ -43,16 +89,39 @@ def check_record(index: int, record: Any, types: dict[str, str]) -> None:
         raise RequestError(422, f"record {index}: missing feature(s) {missing}")
     extra = sorted(set(record) - set(types))
     if extra:
-        raise RequestError(422, f"record {index}: unknown field(s) {extra}; the model takes {list(types)}")
+        raise RequestError(422, f"record {index}: unknown field(s) {reprlib.repr(extra)}; "
+                                f"the model takes {list(types)}")
     for name, kind in types.items():
         value = record[name]
         if value is None:
             continue
+        # Comparisons, not float(): a 400-digit integer is compared exactly instead of overflowing.
         if kind == "numeric" and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                  or not math.isfinite(value)):
-            raise RequestError(422, f"record {index}: {name} must be a finite number or null, got {value!r}")
-        if kind == "categorical" and not isinstance(value, str):
-            raise RequestError(422, f"record {index}: {name} must be a string or null, got {value!r}")
+                                  or not -MAX_ABS_NUMBER <= value <= MAX_ABS_NUMBER):
+            raise RequestError(422, f"record {index}: {name} must be a finite number from {-MAX_ABS_NUMBER:g} to "
+                                    f"{MAX_ABS_NUMBER:g} or null, got {reprlib.repr(value)}")
+        if kind == "categorical" and not (isinstance(value, str) and len(value) <= MAX_STRING_LENGTH
+                                          and is_utf8(value)):
+            raise RequestError(422, f"record {index}: {name} must be a string (valid Unicode, at most "
+                                    f"{MAX_STRING_LENGTH} characters) or null, got {reprlib.repr(value)}")
+
+
+def is_utf8(text: str) -> bool:
+    """False for a lone surrogate ("\\ud800" is valid JSON), which ONNX Runtime's strings cannot hold."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_finite(columns: dict[str, Any]) -> None:
+    """Refuse to answer NaN or infinity, which JSON cannot carry, naming the output column."""
+    for name, column in columns.items():
+        values = np.asarray(column)
+        if values.dtype.kind == "f" and not np.isfinite(values).all():
+            raise RequestError(422, f"the model gives no finite {name} for these records "
+                                    "(values far outside the training data?)")
 
 
 def records_of(payload: Any, max_rows: int) -> list[Any]:
@@ -118,11 +187,13 @@ class PredictionService:
             check_record(index, record, types)
         if self.onnx is not None:
             columns = self.onnx.for_records(records)
+            check_finite(columns)
             names, values = list(columns), [np.asarray(column).tolist() for column in columns.values()]
             rows = [dict(zip(names, row)) for row in zip(*values)]
             return {"model": self.metadata["model"]["version"], "predictions": rows}
         features = select_features(pd.DataFrame.from_records(records, columns=list(types)), types)
         predictions = model_output.predict(self.model, features)
+        check_finite({name: predictions[name].to_numpy() for name in predictions.columns})
         rows = [{key: value.item() if hasattr(value, "item") else value for key, value in row.items()}
                 for row in predictions.to_dict(orient="records")]
         return {"model": self.metadata["model"]["version"], "predictions": rows}
