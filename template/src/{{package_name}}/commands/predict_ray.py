@@ -107,7 +107,9 @@ def predict_on_ray(paths: ProjectPaths, source: Path, output: Path, model_path: 
             BatchPredictor,
             fn_constructor_kwargs={"root": str(paths.root), "model_path": str(model_path) if model_path else None,
                                    "export_settings": dict(params["export"])},
-            batch_format="pandas", batch_size=int(params["predict"]["chunk_rows"]), concurrency=workers,
+            batch_format="pandas", batch_size=int(params["predict"]["chunk_rows"]),
+            # From one worker up to one per CPU: a fixed pool of one per CPU would leave none to read with.
+            compute=ray.data.ActorPoolStrategy(min_size=1, max_size=workers),
         )
         output.parent.mkdir(parents=True, exist_ok=True)
         predictions.write_parquet(str(tmp))
@@ -116,5 +118,5 @@ def predict_on_ray(paths: ProjectPaths, source: Path, output: Path, model_path: 
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         ray.shutdown()
-    print(f"predictions {output}/ ({rows} rows in {len(files)} input file(s), {workers} worker(s))")
+    print(f"predictions {output}/ ({rows} rows in {len(files)} input file(s), up to {workers} worker(s))")
     return output
