@@ -15,6 +15,7 @@ several machines they belong on storage that all nodes mount (see the README).
 from __future__ import annotations
 
 import glob
+import math
 import shutil
 import uuid
 from pathlib import Path
@@ -67,17 +68,24 @@ def parquet_files(source: str) -> list[Path]:
     return files
 
 
-def check_columns(files: list[Path], features: list[str]) -> None:
-    """Fail before any work when a file is not Parquet or lacks a feature column (footers only are read)."""
+def measure(files: list[Path], features: list[str]) -> tuple[int, int]:
+    """Rows and uncompressed bytes of all files; fails before any work when a file is not Parquet or lacks
+    a feature column. Only the files' footers are read.
+    """
+    rows = size = 0
     for path in files:
         try:
-            columns = pq.read_schema(path).names
+            footer = pq.ParquetFile(path).metadata
+            columns = footer.schema.names
         except (OSError, ValueError) as error:
             raise ValueError(f"{path} is not a readable parquet file ({error}): the ray backend reads Parquet "
                              "only; check it, or pass another --input; nothing was written.") from None
         missing = [name for name in features if name not in columns]
         if missing:
             raise ValueError(f"{path} lacks feature columns the model needs: {missing}; nothing was written.")
+        rows += footer.num_rows
+        size += sum(footer.row_group(index).total_byte_size for index in range(footer.num_row_groups))
+    return rows, size
 
 
 def replace_folder(written: Path, output: Path) -> None:
@@ -95,28 +103,34 @@ def predict_on_ray(paths: ProjectPaths, source: Path, output: Path, model_path: 
     if output.suffix == ".csv":
         raise ValueError(f"{output}: the ray backend writes a folder of Parquet parts, not a .csv file.")
     files = parquet_files(str(source))
-    check_columns(files, [f["name"] for f in metadata["features"]])
+    rows, size = measure(files, [f["name"] for f in metadata["features"]])
+    chunk_rows = int(params["predict"]["chunk_rows"])
     from ..helpers.ray_cluster import connect
 
     ray = connect("predict.backend")
     tmp = output.with_name(f".{output.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
         workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        # Blocks of about predict.chunk_rows rows, at least one per worker: the unit of work and of output
+        # parts (Ray Data's default, 128 MiB blocks, would give one worker all of a small input).
+        blocks = max(workers, math.ceil(rows / chunk_rows))
+        ray.data.DataContext.get_current().target_max_block_size = max(1 << 20, math.ceil(size / blocks))
         dataset = ray.data.read_parquet([str(path) for path in files])
         predictions = dataset.map_batches(
             BatchPredictor,
             fn_constructor_kwargs={"root": str(paths.root), "model_path": str(model_path) if model_path else None,
                                    "export_settings": dict(params["export"])},
-            batch_format="pandas", batch_size=int(params["predict"]["chunk_rows"]),
+            batch_format="pandas", batch_size=chunk_rows,
             # From one worker up to one per CPU: a fixed pool of one per CPU would leave none to read with.
             compute=ray.data.ActorPoolStrategy(min_size=1, max_size=workers),
         )
         output.parent.mkdir(parents=True, exist_ok=True)
         predictions.write_parquet(str(tmp))
-        rows = sum(pq.ParquetFile(part).metadata.num_rows for part in sorted(tmp.glob("*.parquet")))
+        parts = len(list(tmp.glob("*.parquet")))
         replace_folder(tmp, output)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         ray.shutdown()
-    print(f"predictions {output}/ ({rows} rows in {len(files)} input file(s), up to {workers} worker(s))")
+    print(f"predictions {output}/ ({rows} rows from {len(files)} file(s) into {parts} part(s), "
+          f"up to {workers} worker(s))")
     return output
