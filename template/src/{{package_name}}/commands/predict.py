@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from ..config import load_params, project_root
 from ..helpers.files import atomic_path
+from ..helpers.ray_cluster import import_ray
 from ..model import predict as model_output
 from ..model.features import select_features
 from ..paths import ProjectPaths
@@ -72,12 +73,15 @@ def main(
     backend (default predict.backend) ray hands the work to predict_ray, once the model is checked.
     """
     params = load_params(overrides)
+    backend = backend or params["predict"].get("backend", "local")
+    if backend == "ray":
+        import_ray("predict.backend")  # before any work
     paths = ProjectPaths(project_root())
     model, metadata = load_trained(paths, model_path)
     source = paths.resolve(
         input_path or params["predict"]["input"] or paths.test_file(metadata["data"]["dataset"])
     )
-    if (backend or params["predict"].get("backend", "local")) == "ray":
+    if backend == "ray":
         from .predict_ray import predict_on_ray
 
         output = paths.resolve(output_path or params["predict"]["output_folder"])

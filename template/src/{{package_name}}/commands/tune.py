@@ -26,6 +26,7 @@ import yaml
 from ..config import ConfigError, hyperparameter_values, load_params, project_root
 from ..etl.datasets import get_dataset
 from ..helpers.files import atomic_write_text
+from ..helpers.ray_cluster import import_ray
 from ..helpers.tables import read_parquet
 from ..model import train as model_recipe
 from ..model.features import feature_types, select_features, split_target
@@ -178,6 +179,9 @@ def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
                           f"{params['train']['trainer']}: tune with train.trainer=sklearn.")
     metric, folds = settings["metric"], int(settings["cv_folds"])
     scorer(metric, "tuning.metric")  # fail before any data work
+    backend = settings.get("backend", "optuna")
+    if backend == "ray":
+        import_ray("tuning.backend")
     paths = ProjectPaths(project_root())
     dataset = params["data"]["dataset"]
     train_file, _ = prepared_data(params, paths, overrides)
@@ -186,7 +190,6 @@ def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
     types = feature_types(features)
     features = select_features(features, types)
     data = TrialData(features, target, types, hyperparameter_values(params["train"]), tuned, metric, folds)
-    backend = settings.get("backend", "optuna")
     trials = ray_trials(data, settings, paths) if backend == "ray" else optuna_trials(data, settings)
     complete = [trial for trial in trials if trial["state"] == "COMPLETE"]
     if not complete:
