@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 from .helpers import free_port
 
@@ -26,6 +27,14 @@ OBJECT_STORE_BYTES = 300 * 1024 * 1024
 # Prints the ids of the cluster's live nodes, one per line.
 NODE_IDS = ("import ray; ray.init(log_to_driver=False); "
             "print('\\n'.join(n['NodeID'] for n in ray.nodes() if n['Alive']))")
+
+
+class Cluster(NamedTuple):
+    """A running cluster: the environment that reaches it, its node ids, the pids of its `ray start` processes."""
+
+    env: dict[str, str]
+    node_ids: list[str]
+    pids: list[int]
 
 
 def ray_env(address: str | None, token: str) -> dict[str, str]:
@@ -60,8 +69,8 @@ def stop(nodes: list[subprocess.Popen]) -> None:
 
 
 @contextmanager
-def two_node_cluster(venv: Path, cpus_per_node: int = 1) -> Iterator[tuple[dict[str, str], list[str]]]:
-    """Start a head and a second node with the Ray of venv; yield (environment to reach it, node ids).
+def two_node_cluster(venv: Path, cpus_per_node: int = 1) -> Iterator[Cluster]:
+    """Start a head and a second node with the Ray of venv; yield the running Cluster.
 
     Fails with the nodes' output when the cluster does not come up: never a silent skip.
     """
@@ -95,7 +104,7 @@ def two_node_cluster(venv: Path, cpus_per_node: int = 1) -> Iterator[tuple[dict[
             assert nodes[1].poll() is None and time.monotonic() < deadline, \
                 f"second Ray node did not join:\n{logs[1].read_text()}"
             time.sleep(2)
-        yield reach, ids
+        yield Cluster(reach, ids, [node.pid for node in nodes])
     finally:
         stop(nodes)
         shutil.rmtree(temp, ignore_errors=True)

@@ -65,7 +65,7 @@ def project(tmp_path_factory) -> dict:
 
 @pytest.fixture(scope="module")
 def cluster(project):
-    """(environment that reaches the cluster, its node ids)."""
+    """The running two-node cluster (ray_cluster.Cluster)."""
     with two_node_cluster(project["root"] / ".venv") as started:
         yield started
 
@@ -86,7 +86,7 @@ def test_ray_is_an_extra_that_the_default_environment_lacks(project):
 
 
 def test_tune_on_the_cluster_uses_both_nodes_and_finds_what_optuna_finds(project, cluster):
-    root, (ray_env, node_ids) = project["root"], cluster
+    root, ray_env, node_ids = project["root"], cluster.env, cluster.node_ids
     run(["make", "tune", f"ARGS={TRIALS}"], cwd=root)
     optuna = json.loads((root / "reports" / "tuning.json").read_text())
     tuned = run(["make", "tune", f"ARGS={TRIALS} tuning.backend=ray tuning.max_concurrent=2"], cwd=root,
@@ -107,7 +107,7 @@ def test_tune_on_the_cluster_uses_both_nodes_and_finds_what_optuna_finds(project
 
 
 def test_predict_on_the_cluster_matches_the_local_backend_row_for_row(project, cluster):
-    root, (ray_env, _) = project["root"], cluster
+    root, ray_env = project["root"], cluster.env
     project_python(root, MAKE_INPUT, str(ROWS))
     run(["make", "predict", "ARGS=--input big.parquet --output local.parquet"], cwd=root)
     predicted = run(["make", "predict", "ARGS=--backend ray --input big --output ray-out"], cwd=root, env=ray_env)
@@ -129,7 +129,7 @@ def test_predict_on_the_cluster_matches_the_local_backend_row_for_row(project, c
     ("columns", "lacks feature columns the model needs: ['island'"),
 ])
 def test_a_bad_input_folder_is_a_clear_error(project, cluster, case, message):
-    root, (ray_env, _) = project["root"], cluster
+    root, ray_env = project["root"], cluster.env
     folder = {"missing": "nowhere", "empty": "empty", "csv": "csv-folder", "columns": "ids-only"}[case]
     project_python(root, """
 import pathlib, sys, pandas as pd
@@ -152,7 +152,7 @@ if sys.argv[2] == "columns":
     ("tampered", "does not match its metadata"),
 ])
 def test_a_missing_or_tampered_model_is_a_clear_error(project, cluster, damage, message):
-    root, (ray_env, _) = project["root"], cluster
+    root, ray_env = project["root"], cluster.env
     model = next((root / "models").glob("*.skops"))
     original = model.read_bytes()
     try:
