@@ -61,9 +61,10 @@ def stop(nodes: list[subprocess.Popen]) -> None:
                 os.killpg(node.pid, signal_number)
             except ProcessLookupError:
                 pass
+        deadline = time.monotonic() + 10
         for node in nodes:
             try:
-                node.wait(timeout=30)
+                node.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 pass
 

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from ..config import load_params, project_root
 from ..helpers.files import atomic_path
-from ..helpers.ray_cluster import import_ray
+from ..helpers.ray_cluster import require_ray
 from ..model import predict as model_output
 from ..model.features import select_features
 from ..paths import ProjectPaths
@@ -75,7 +75,7 @@ def main(
     params = load_params(overrides)
     backend = backend or params["predict"].get("backend", "local")
     if backend == "ray":
-        import_ray("predict.backend")  # before any work
+        require_ray("predict.backend")  # before any work
     paths = ProjectPaths(project_root())
     model, metadata = load_trained(paths, model_path)
     source = paths.resolve(

@@ -26,7 +26,7 @@ import yaml
 from ..config import ConfigError, hyperparameter_values, load_params, project_root
 from ..etl.datasets import get_dataset
 from ..helpers.files import atomic_write_text
-from ..helpers.ray_cluster import import_ray
+from ..helpers.ray_cluster import require_ray
 from ..helpers.tables import read_parquet
 from ..model import train as model_recipe
 from ..model.features import feature_types, select_features, split_target
@@ -181,7 +181,7 @@ def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
     scorer(metric, "tuning.metric")  # fail before any data work
     backend = settings.get("backend", "optuna")
     if backend == "ray":
-        import_ray("tuning.backend")
+        require_ray("tuning.backend")
     paths = ProjectPaths(project_root())
     dataset = params["data"]["dataset"]
     train_file, _ = prepared_data(params, paths, overrides)

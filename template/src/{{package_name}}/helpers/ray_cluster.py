@@ -10,6 +10,7 @@ same Ray and library versions). Ray's usage statistics stay off: nothing leaves 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 from types import ModuleType
 
@@ -18,13 +19,11 @@ from ..config import ConfigError
 PACKAGE = __name__.split(".")[0]
 
 
-def import_ray(setting: str) -> ModuleType:
-    """The ray module, or an error that says how to install it (it is an optional extra)."""
-    try:
-        return importlib.import_module("ray")
-    except ImportError:
+def require_ray(setting: str) -> None:
+    """Fail, saying how to install it, when Ray (an optional extra) is missing; cheap: nothing is imported."""
+    if importlib.util.find_spec("ray") is None:
         raise ConfigError(f"{setting} is ray but Ray is not installed in this environment: "
-                          "run `make env EXTRAS=ray` (the project's optional extra ray).") from None
+                          "run `make env EXTRAS=ray` (the project's optional extra ray).")
 
 
 def runtime_env() -> dict:
@@ -35,7 +34,8 @@ def runtime_env() -> dict:
 def connect(setting: str) -> ModuleType:
     """ray, initialised on the cluster at RAY_ADDRESS or on a new local instance; prints which."""
     os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
-    ray = import_ray(setting)
+    require_ray(setting)
+    import ray
     address = os.environ.get("RAY_ADDRESS") or None
     ray.init(address=address, runtime_env=runtime_env(), include_dashboard=False, log_to_driver=False)
     where = f"cluster at {address}" if address else "a local Ray instance (set RAY_ADDRESS for a cluster)"
