@@ -104,15 +104,19 @@ class PeakMemory:
         self.thread.join()
 
     def by_kind(self, driver_word):
-        """Peak MiB of the driver, of the largest worker (and how many there were), of the nodes' processes."""
+        """Peak MiB of the driver, of the largest worker (and how many there were), of the largest of the
+        nodes' own processes (and its name)."""
         kinds = {"driver": [], "workers": [], "nodes": []}
         for pid, peak in self.peaks.items():
             name = self.names[pid]
             kind = "driver" if driver_word in name and "python" in name else (
                 "workers" if name.startswith("ray::") else "nodes")
-            kinds[kind].append(peak / 1024)
-        return {"driver": max(kinds["driver"], default=0), "worker": max(kinds["workers"], default=0),
-                "workers": len(kinds["workers"]), "nodes": sum(kinds["nodes"])}
+            kinds[kind].append((peak / 1024, name))
+        largest = max(kinds["nodes"], default=(0, "-"))
+        return {"driver": max(kinds["driver"], default=(0, ""))[0],
+                "worker": max(kinds["workers"], default=(0, ""))[0], "workers": len(kinds["workers"]),
+                "node": largest[0], "node_name": next(
+                    (word for word in largest[1].split() if word not in ("python", "python3", "-u", "-m")), "-")}
 
 
 def timed(command, cwd, env, roots=()):
@@ -159,16 +163,17 @@ def main():
                 ["make", "predict", "ARGS=--backend ray --input big --output ray-out"], root, env, cluster.pids)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"Ray backends, {os.cpu_count()} CPUs, 2 Ray nodes of 1 CPU each\n")
+    print(f"Ray backends, {os.cpu_count()} CPUs, 2 Ray nodes of 1 CPU each, load average "
+          f"{os.getloadavg()[0]:.1f} at the end\n")
     print(f"| make tune, {args.trials} trials | wall s |\n| --- | ---: |")
     print(f"| optuna (one process) | {tune_local:.1f} |\n| ray (2 nodes, 2 at a time) | {tune_ray:.1f} |\n")
     print(f"| make predict, {args.rows:,} rows | wall s | rows/s | driver MiB | largest worker MiB (workers) "
-          "| Ray nodes' own processes MiB |")
+          "| largest Ray node process MiB |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for name, seconds, memory in (("local", predict_local, local_memory), ("ray", predict_ray, ray_memory)):
         peaks = memory.by_kind("penguin_classifier")
         workers = f"{peaks['worker']:.0f} ({peaks['workers']})" if peaks["workers"] else "-"
-        nodes = f"{peaks['nodes']:.0f}" if peaks["workers"] else "-"
+        nodes = f"{peaks['node']:.0f} ({peaks['node_name']})" if peaks["workers"] else "-"
         print(f"| {name} | {seconds:.1f} | {args.rows / seconds:,.0f} | {peaks['driver']:.0f} | {workers} | {nodes} |")
 
 
