@@ -93,7 +93,9 @@ class PeakMemory:
                 found = rss_and_name(pid)
                 if found:
                     self.peaks[pid] = max(self.peaks.get(pid, 0), found[0])
-                    self.names.setdefault(pid, found[1])
+                    # A worker starts as `python setup_worker.py` and takes its ray:: title later.
+                    if found[1].startswith("ray::") or pid not in self.names:
+                        self.names[pid] = found[1]
 
     def __enter__(self):
         self.thread.start()
