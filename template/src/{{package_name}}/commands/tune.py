@@ -8,7 +8,8 @@ tuning.seed, so the same parameters and data give the same trials.
 tuning.backend picks where trials run: optuna (in this process, one after the other) or ray (Ray
 Tune with the same seeded Optuna sampler as its search algorithm, tuning.max_concurrent trials at a
 time on the cluster at RAY_ADDRESS, or on a local Ray instance). Both use one translation of the
-tuning specs (search_space) and one scoring function (score_trial), and write the same report.
+tuning specs (search_space) and one scoring function (score_trial), write the same report and record
+each trial's score in one run of the tracking backend.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import optuna
@@ -32,6 +34,7 @@ from ..model import train as model_recipe
 from ..model.features import feature_types, select_features, split_target
 from ..model.scoring import cross_validate, scorer
 from ..paths import ProjectPaths
+from ..tracking import tracking_run
 from .train import prepared_data
 
 
@@ -163,6 +166,25 @@ def override_args(values: dict[str, Any]) -> str:
     return " ".join(f"train.hyperparams.{name}.default_value={yaml_text(value)}" for name, value in values.items())
 
 
+def track(params: dict[str, Any], paths: ProjectPaths, report: dict[str, Any], report_file: Path) -> None:
+    """One tracking run for the search: the parameters, each trial's score, the best one and the report.
+
+    DVCLive is left out: its files in dvclive/ are `train`'s outputs in dvc.yaml, which tune would overwrite.
+    """
+    if params["tracking"]["backend"] == "dvclive":
+        print("tracking   dvclive records train runs only: see reports/tuning.json")
+        return
+    metric = report["metric"]
+    with tracking_run(params["tracking"], paths.root) as tracker:
+        tracker.log_params(params)
+        tracker.log_metrics({f"trial_{trial['number']}.{metric}": trial["score"]
+                             for trial in report["trials"] if trial["score"] is not None})
+        tracker.log_metrics({f"best.{metric}": report["best_score"]})
+        tracker.log_artifacts([report_file])
+    if tracker.run_id:
+        print(f"tracking   {tracker.backend} run {tracker.run_id}")
+
+
 def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
     """Run the search, write reports/tuning.json and return what it holds."""
     params = load_params(overrides)
@@ -213,6 +235,7 @@ def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
     }
     report_file = paths.reports / "tuning.json"
     atomic_write_text(report_file, json.dumps(report, indent=2) + "\n")
+    track(params, paths, report, report_file)
     print(f"best       {metric}={best['score']:.4f} ({folds}-fold cross-validation, trial {best['number']} "
           f"of {len(trials)}, {backend})")
     print(f"report     {report_file.relative_to(paths.root)}")
