@@ -1,7 +1,8 @@
 """Ray backends of a generated project, on a real two-node Ray cluster started on this machine.
 
 One project (with `make env EXTRAS=ray`) and one cluster serve the whole module: `make tune` with
-tuning.backend=ray spreads its trials over both nodes and finds what the Optuna backend finds;
+tuning.backend=ray spreads its trials over both nodes, finds what the Optuna backend finds and records
+each trial in MLflow;
 `make predict --backend ray` on a 10^6-row partitioned input gives the local backend's predictions
 row for row; bad inputs and a missing or tampered model fail before any work, with clear messages.
 A cluster that cannot start fails the tests with the nodes' output.
@@ -19,7 +20,7 @@ from .helpers import DEFAULTS, copier_copy, project_python, run
 from .ray_cluster import two_node_cluster
 
 pytestmark = pytest.mark.e2e
-ANSWERS = {**DEFAULTS, "use_dvc": False, "tracking": "none", "api": "none", "docker": False}
+ANSWERS = {**DEFAULTS, "use_dvc": False, "api": "none", "docker": False}
 ROWS = 1_000_000
 TRIALS = "tuning.max_trials=6 tuning.cv_folds=3"
 # 10^6 rows sampled from the hold-out set, with a row id: five Parquet parts in big/, and the same rows
@@ -34,6 +35,13 @@ pathlib.Path("big").mkdir()
 for index, part in enumerate(np.array_split(np.arange(rows), 5)):
     sample.iloc[part].to_parquet(f"big/part-{index}.parquet", index=False)
 sample.to_parquet("big.parquet", index=False)
+"""
+# The metrics of the latest MLflow run, by name.
+LATEST_RUN_METRICS = """
+import json, mlflow
+mlflow.set_tracking_uri("sqlite:///mlflow.db")
+run = mlflow.search_runs(search_all_experiments=True, order_by=["start_time DESC"], max_results=1).iloc[0]
+print(json.dumps({name[len("metrics."):]: run[name] for name in run.index if name.startswith("metrics.")}))
 """
 COMPARE = """
 import json, pathlib, numpy as np, pandas as pd
@@ -104,6 +112,9 @@ def test_tune_on_the_cluster_uses_both_nodes_and_finds_what_optuna_finds(project
     drawn = sorted(json.dumps([trial["values"], trial["score"]], sort_keys=True) for trial in optuna["trials"])
     assert drawn == sorted(json.dumps([trial["values"], trial["score"]], sort_keys=True) for trial in ray["trials"])
     assert (root / "artifacts" / "ray" / "tune").is_dir()  # Ray's trial folders stay in the project
+    tracked = json.loads(project_python(root, LATEST_RUN_METRICS))  # each trial, in the project's MLflow
+    assert tracked == {**{f"trial_{trial['number']}.accuracy": trial["score"] for trial in ray["trials"]},
+                       "best.accuracy": ray["best_score"]}
 
 
 def test_predict_on_the_cluster_matches_the_local_backend_row_for_row(project, cluster):
