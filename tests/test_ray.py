@@ -2,10 +2,9 @@
 
 One project (with `make env EXTRAS=ray`) and one cluster serve the whole module: `make tune` with
 tuning.backend=ray spreads its trials over both nodes, finds what the Optuna backend finds and records
-each trial in MLflow;
-`make predict --backend ray` on a 10^6-row partitioned input gives the local backend's predictions
-row for row; bad inputs and a missing or tampered model fail before any work, with clear messages.
-A cluster that cannot start fails the tests with the nodes' output.
+each trial in MLflow; `make predict --backend ray` on a 10^6-row partitioned input gives the local
+backend's predictions row for row; bad inputs and a missing or tampered model fail before any work,
+with clear messages. A cluster that cannot start fails the tests with the nodes' output.
 """
 
 from __future__ import annotations
