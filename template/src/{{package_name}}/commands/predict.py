@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from ..config import load_params, project_root
 from ..helpers.files import atomic_path
+from ..helpers.ray_cluster import require_ray
 from ..model import predict as model_output
 from ..model.features import select_features
 from ..paths import ProjectPaths
@@ -65,14 +66,26 @@ def main(
     output_path: Path | None = None,
     model_path: Path | None = None,
     overrides: Sequence[str] = (),
+    backend: str | None = None,
 ) -> Path:
-    """Predict every row of the input file with the latest (or given) model."""
+    """Predict every row of the input file with the latest (or given) model.
+
+    backend (default predict.backend) ray hands the work to predict_ray, once the model is checked.
+    """
     params = load_params(overrides)
+    backend = backend or params["predict"].get("backend", "local")
+    if backend == "ray":
+        require_ray("predict.backend")  # before any work
     paths = ProjectPaths(project_root())
     model, metadata = load_trained(paths, model_path)
     source = paths.resolve(
         input_path or params["predict"]["input"] or paths.test_file(metadata["data"]["dataset"])
     )
+    if backend == "ray":
+        from .predict_ray import predict_on_ray
+
+        output = paths.resolve(output_path or params["predict"]["output_folder"])
+        return predict_on_ray(paths, source, output, model_path, metadata, params)
     output = paths.resolve(output_path or params["predict"]["output"])
     for path in (source, output):
         if path.suffix not in SUPPORTED:

@@ -1,46 +1,159 @@
-"""`tune`: search the hyperparameters whose tuning spec says tune: true, with Optuna.
+"""`tune`: search the hyperparameters whose tuning spec says tune: true, with Optuna or on Ray.
 
 Each trial builds the model with model/train.py's build_model, as `train` does, and scores it by
 k-fold cross-validation on the training set only: the hold-out test set stays unseen, so the
 metrics that `train` reports for the chosen values remain honest. The sampler is seeded with
 tuning.seed, so the same parameters and data give the same trials.
+
+tuning.backend picks where trials run: optuna (in this process, one after the other) or ray (Ray
+Tune with the same seeded Optuna sampler as its search algorithm, tuning.max_concurrent trials at a
+time on the cluster at RAY_ADDRESS, or on a local Ray instance). Both use one translation of the
+tuning specs (search_space) and one scoring function (score_trial), write the same report and record
+each trial's score in one run of the tracking backend.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import optuna
+import pandas as pd
 import yaml
 
 from ..config import ConfigError, hyperparameter_values, load_params, project_root
 from ..etl.datasets import get_dataset
 from ..helpers.files import atomic_write_text
+from ..helpers.ray_cluster import require_ray
 from ..helpers.tables import read_parquet
 from ..model import train as model_recipe
 from ..model.features import feature_types, select_features, split_target
 from ..model.scoring import cross_validate, scorer
 from ..paths import ProjectPaths
+from ..tracking import tracking_run
 from .train import prepared_data
 
 
-def suggest(trial: optuna.Trial, name: str, spec: dict[str, Any]) -> Any:
-    """A candidate value for one hyperparameter, drawn as its tuning spec in params.yaml says."""
-    kind = spec["param_type"]
-    if kind == "boolean":
-        return trial.suggest_categorical(name, [False, True])
-    if kind == "choice":
-        return trial.suggest_categorical(name, spec["values"])
-    low, high, sampling = spec["min"], spec["max"], spec.get("sampling", "linear")
-    if kind == "int":
-        value = trial.suggest_int(name, low, high, step=spec.get("step", 1), log=sampling != "linear")
-    else:
-        value = trial.suggest_float(name, low, high, step=spec.get("step"), log=sampling != "linear")
-    if sampling == "reverse_log":  # mirror a log-uniform draw: values crowd near max instead of min
-        value = min(max(low + high - value, low), high)
-    return value
+def search_space(tuned: dict[str, dict[str, Any]]) -> dict[str, optuna.distributions.BaseDistribution]:
+    """The Optuna distribution of each tuned hyperparameter, as its tuning spec in params.yaml says.
+
+    reverse_log is drawn log-uniformly here and mirrored by chosen_values.
+    """
+    space: dict[str, optuna.distributions.BaseDistribution] = {}
+    for name, spec in tuned.items():
+        kind = spec["param_type"]
+        if kind == "boolean":
+            space[name] = optuna.distributions.CategoricalDistribution([False, True])
+        elif kind == "choice":
+            space[name] = optuna.distributions.CategoricalDistribution(spec["values"])
+        elif kind == "int":
+            space[name] = optuna.distributions.IntDistribution(
+                spec["min"], spec["max"], step=spec.get("step", 1), log=spec.get("sampling", "linear") != "linear")
+        else:
+            space[name] = optuna.distributions.FloatDistribution(
+                spec["min"], spec["max"], step=spec.get("step"), log=spec.get("sampling", "linear") != "linear")
+    return space
+
+
+def chosen_values(drawn: dict[str, Any], tuned: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The hyperparameter values of a trial from the sampler's draws (reverse_log mirrored)."""
+    values = {}
+    for name, spec in tuned.items():
+        value = drawn[name]
+        if spec.get("sampling") == "reverse_log":  # mirror a log-uniform draw: values crowd near max instead of min
+            low, high = spec["min"], spec["max"]
+            value = min(max(low + high - value, low), high)
+        values[name] = value
+    return values
+
+
+@dataclass(frozen=True)
+class TrialData:
+    """What every trial needs: the training set and the settings it is scored with."""
+
+    features: pd.DataFrame
+    target: pd.Series
+    types: dict[str, str]
+    defaults: dict[str, Any]
+    tuned: dict[str, dict[str, Any]]
+    metric: str
+    folds: int
+
+    def values(self, drawn: dict[str, Any]) -> dict[str, Any]:
+        """Every hyperparameter of a trial: the defaults, with the tuned ones drawn."""
+        return {**self.defaults, **chosen_values(drawn, self.tuned)}
+
+
+def score_trial(values: dict[str, Any], data: TrialData) -> float:
+    """A trial's score: the mean k-fold cross-validation score of the model built with values."""
+    model = model_recipe.build_model(values, data.types)
+    return cross_validate(model, data.features, data.target, [data.metric], data.folds)[data.metric]
+
+
+def optuna_trials(data: TrialData, settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run the trials one after the other in this process; return them as the report lists them."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # no line per trial; failed trials still warn
+    study = optuna.create_study(
+        direction=settings["direction"], sampler=optuna.samplers.TPESampler(seed=int(settings["seed"]))
+    )
+    space = search_space(data.tuned)
+    for _ in range(int(settings["max_trials"])):
+        trial = study.ask(space)
+        study.tell(trial, score_trial(data.values(trial.params), data))
+    return [{"number": trial.number, "state": trial.state.name, "score": trial.value,
+             "values": data.values(trial.params)} for trial in study.trials]
+
+
+def ray_trial(config: dict[str, Any], data: TrialData) -> None:
+    """One Ray Tune trial (runs on a worker): score it and report where it ran."""
+    import ray
+    from ray import tune
+
+    tune.report({"score": score_trial(data.values(config), data),
+                 "node_id": ray.get_runtime_context().get_node_id()})
+
+
+def ray_trials(data: TrialData, settings: dict[str, Any], paths: ProjectPaths) -> list[dict[str, Any]]:
+    """Run the trials with Ray Tune, tuning.max_concurrent at a time; return them as the report lists them.
+
+    Ray keeps its trial folders under artifacts/ray/, not in ~/ray_results.
+    """
+    from ..helpers.ray_cluster import connect
+
+    ray = connect("tuning.backend")
+    from ray import tune
+    from ray.tune.search import ConcurrencyLimiter
+    from ray.tune.search.optuna import OptunaSearch
+
+    try:
+        searcher = OptunaSearch(space=search_space(data.tuned), metric="score",
+                                mode="max" if settings["direction"] == "maximize" else "min",
+                                sampler=optuna.samplers.TPESampler(seed=int(settings["seed"])))
+        tuner = tune.Tuner(
+            tune.with_parameters(ray_trial, data=data),
+            tune_config=tune.TuneConfig(
+                search_alg=ConcurrencyLimiter(searcher, max_concurrent=int(settings.get("max_concurrent", 1))),
+                num_samples=int(settings["max_trials"])),
+            run_config=tune.RunConfig(name="tune", storage_path=str((paths.artifacts / "ray").resolve()),
+                                      verbose=0),
+        )
+        results = tuner.fit()
+    finally:
+        ray.shutdown()
+    trials = []
+    for number, result in enumerate(results):
+        score = result.metrics.get("score") if result.error is None else None
+        failed = score is None or math.isnan(score)
+        if result.error is not None:
+            print(f"trial {number} failed: {result.error}")
+        trials.append({"number": number, "state": "FAIL" if failed else "COMPLETE",
+                       "score": None if failed else score, "values": data.values(result.config),
+                       "node_id": result.metrics.get("node_id")})
+    return trials
 
 
 def yaml_text(value: Any) -> str:
@@ -51,6 +164,25 @@ def yaml_text(value: Any) -> str:
 def override_args(values: dict[str, Any]) -> str:
     """The `train.hyperparams.<name>.default_value=<value>` overrides that make `train` use values."""
     return " ".join(f"train.hyperparams.{name}.default_value={yaml_text(value)}" for name, value in values.items())
+
+
+def track(params: dict[str, Any], paths: ProjectPaths, report: dict[str, Any], report_file: Path) -> None:
+    """One tracking run for the search: the parameters, each trial's score, the best one and the report.
+
+    DVCLive is left out: its files in dvclive/ are `train`'s outputs in dvc.yaml, which tune would overwrite.
+    """
+    if params["tracking"]["backend"] == "dvclive":
+        print("tracking   dvclive records train runs only: see reports/tuning.json")
+        return
+    metric = report["metric"]
+    with tracking_run(params["tracking"], paths.root) as tracker:
+        tracker.log_params(params)
+        tracker.log_metrics({f"trial_{trial['number']}.{metric}": trial["score"]
+                             for trial in report["trials"] if trial["score"] is not None})
+        tracker.log_metrics({f"best.{metric}": report["best_score"]})
+        tracker.log_artifacts([report_file])
+    if tracker.run_id:
+        print(f"tracking   {tracker.backend} run {tracker.run_id}")
 
 
 def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
@@ -69,6 +201,9 @@ def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
                           f"{params['train']['trainer']}: tune with train.trainer=sklearn.")
     metric, folds = settings["metric"], int(settings["cv_folds"])
     scorer(metric, "tuning.metric")  # fail before any data work
+    backend = settings.get("backend", "optuna")
+    if backend == "ray":
+        require_ray("tuning.backend")
     paths = ProjectPaths(project_root())
     dataset = params["data"]["dataset"]
     train_file, _ = prepared_data(params, paths, overrides)
@@ -76,43 +211,33 @@ def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
     features, target = split_target(train_frame, get_dataset(dataset).target)
     types = feature_types(features)
     features = select_features(features, types)
-    defaults = hyperparameter_values(params["train"])
-
-    def objective(trial: optuna.Trial) -> float:
-        values = {**defaults, **{name: suggest(trial, name, spec) for name, spec in tuned.items()}}
-        trial.set_user_attr("values", values)
-        return cross_validate(model_recipe.build_model(values, types), features, target, [metric], folds)[metric]
-
-    optuna.logging.set_verbosity(optuna.logging.WARNING)  # no line per trial; failed trials still warn
-    study = optuna.create_study(
-        direction=settings["direction"], sampler=optuna.samplers.TPESampler(seed=int(settings["seed"]))
-    )
-    study.optimize(objective, n_trials=int(settings["max_trials"]))
-    if not any(trial.state == optuna.trial.TrialState.COMPLETE for trial in study.trials):
+    data = TrialData(features, target, types, hyperparameter_values(params["train"]), tuned, metric, folds)
+    trials = ray_trials(data, settings, paths) if backend == "ray" else optuna_trials(data, settings)
+    complete = [trial for trial in trials if trial["state"] == "COMPLETE"]
+    if not complete:
         raise RuntimeError("Every tuning trial failed to score: see the warnings above.")
-    best = study.best_trial
+    pick = max if settings["direction"] == "maximize" else min
+    best = pick(complete, key=lambda trial: trial["score"])
     report = {
         "dataset": dataset,
+        "backend": backend,
         "metric": metric,
         "direction": settings["direction"],
         "cv_folds": folds,
         "seed": settings["seed"],
         "tuned": list(tuned),
-        "n_trials": len(study.trials),
-        "best_trial": best.number,
-        "best_score": best.value,
-        "best_values": best.user_attrs["values"],
-        "override": override_args({name: best.user_attrs["values"][name] for name in tuned}),
-        "trials": [
-            {"number": trial.number, "state": trial.state.name, "score": trial.value,
-             "values": trial.user_attrs.get("values")}
-            for trial in study.trials
-        ],
+        "n_trials": len(trials),
+        "best_trial": best["number"],
+        "best_score": best["score"],
+        "best_values": best["values"],
+        "override": override_args({name: best["values"][name] for name in tuned}),
+        "trials": trials,
     }
     report_file = paths.reports / "tuning.json"
     atomic_write_text(report_file, json.dumps(report, indent=2) + "\n")
-    print(f"best       {metric}={best.value:.4f} ({folds}-fold cross-validation, trial {best.number} "
-          f"of {len(study.trials)})")
+    track(params, paths, report, report_file)
+    print(f"best       {metric}={best['score']:.4f} ({folds}-fold cross-validation, trial {best['number']} "
+          f"of {len(trials)}, {backend})")
     print(f"report     {report_file.relative_to(paths.root)}")
     print(f'train with make train ARGS="{report["override"]}"')
     return report

@@ -1,0 +1,136 @@
+"""`predict --backend ray`: batch predictions with Ray Data, for inputs larger than one machine.
+
+The input is a Parquet file, a folder of Parquet files or a glob; Ray Data reads it in blocks and
+each worker predicts its blocks with BatchPredictor, which loads the model once per worker through
+the same code as the local path and the API: the sha256 check against the metadata, then ONNX
+Runtime on the checked export where it can (commands/predictor.py). Predictions are written as
+Parquet parts into a temporary folder that replaces the output folder only when every block
+succeeded. The input's columns that are not features (an id, the target) are kept beside the
+predictions, so parts written in any order can be joined back to their rows.
+
+Every node reads the input, the model and the output folder at the same path: on a cluster of
+several machines they belong on storage that all nodes mount (see the README).
+"""
+
+from __future__ import annotations
+
+import glob
+import math
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from ..model import predict as model_output
+from ..model.features import select_features
+from ..paths import ProjectPaths
+from .loading import load_trained
+from .predictor import choose
+
+
+class BatchPredictor:
+    """A Ray Data worker's model: loaded and checked once, then called for each block."""
+
+    def __init__(self, root: str, model_path: str | None, export_settings: dict[str, Any]) -> None:
+        paths = ProjectPaths(Path(root))
+        self.model, metadata = load_trained(paths, Path(model_path) if model_path else None)
+        self.types = {f["name"]: f["type"] for f in metadata["features"]}
+        # One ONNX Runtime thread: Ray gives each worker one CPU.
+        self.onnx, _ = choose(paths, self.model, metadata, export_settings, "auto", threads=1)
+
+    def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        features = select_features(batch, self.types)
+        if self.onnx is None:
+            predictions = model_output.predict(self.model, features)
+        else:
+            predictions = pd.DataFrame(self.onnx.for_frame(features), index=batch.index)
+        kept = batch[[name for name in batch.columns if name not in self.types and name not in predictions]]
+        return pd.concat([kept, predictions], axis=1)
+
+
+def parquet_files(source: str) -> list[Path]:
+    """The Parquet files that source names (a file, a folder, a glob), each checked to be one."""
+    if glob.has_magic(source):
+        files = sorted(Path(name) for name in glob.glob(source, recursive=True) if Path(name).is_file())
+        where = f"No files match {source}"
+    elif Path(source).is_dir():
+        files = sorted(path for path in Path(source).rglob("*") if path.is_file() and not path.name.startswith("."))
+        where = f"Input folder {source} is empty"
+    elif Path(source).is_file():
+        files, where = [Path(source)], ""
+    else:
+        raise FileNotFoundError(f"Input {source} not found: pass --input with a Parquet file, folder or glob.")
+    if not files:
+        raise FileNotFoundError(f"{where}: pass --input with a Parquet file, folder or glob.")
+    return files
+
+
+def measure(files: list[Path], features: list[str]) -> tuple[int, int]:
+    """Rows and uncompressed bytes of all files; fails before any work when a file is not Parquet or lacks
+    a feature column. Only the files' footers are read.
+    """
+    rows = size = 0
+    for path in files:
+        try:
+            footer = pq.ParquetFile(path).metadata
+            columns = footer.schema.names
+        except (OSError, ValueError) as error:
+            raise ValueError(f"{path} is not a readable parquet file ({error}): the ray backend reads Parquet "
+                             "only; check it, or pass another --input; nothing was written.") from None
+        missing = [name for name in features if name not in columns]
+        if missing:
+            raise ValueError(f"{path} lacks feature columns the model needs: {missing}; nothing was written.")
+        rows += footer.num_rows
+        size += sum(footer.row_group(index).total_byte_size for index in range(footer.num_row_groups))
+    return rows, size
+
+
+def replace_folder(written: Path, output: Path) -> None:
+    """Put the finished folder at output, replacing an older one (two renames: never half a result)."""
+    old = output.with_name(f".{output.name}.old-{uuid.uuid4().hex[:8]}")
+    if output.exists():
+        output.rename(old)
+    written.rename(output)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def predict_on_ray(paths: ProjectPaths, source: Path, output: Path, model_path: Path | None,
+                   metadata: dict[str, Any], params: dict[str, Any]) -> Path:
+    """Predict every row of source on the Ray cluster into the output folder; return it."""
+    if output.suffix == ".csv":
+        raise ValueError(f"{output}: the ray backend writes a folder of Parquet parts, not a .csv file.")
+    files = parquet_files(str(source))
+    rows, size = measure(files, [f["name"] for f in metadata["features"]])
+    chunk_rows = int(params["predict"]["chunk_rows"])
+    from ..helpers.ray_cluster import connect
+
+    ray = connect("predict.backend")
+    tmp = output.with_name(f".{output.name}.tmp-{uuid.uuid4().hex[:8]}")
+    try:
+        workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        # Blocks of about predict.chunk_rows rows, at least one per worker: the unit of work and of output
+        # parts (Ray Data's default, 128 MiB blocks, would give one worker all of a small input).
+        blocks = max(workers, math.ceil(rows / chunk_rows))
+        ray.data.DataContext.get_current().target_max_block_size = max(1 << 20, math.ceil(size / blocks))
+        dataset = ray.data.read_parquet([str(path) for path in files])
+        predictions = dataset.map_batches(
+            BatchPredictor,
+            fn_constructor_kwargs={"root": str(paths.root), "model_path": str(model_path) if model_path else None,
+                                   "export_settings": dict(params["export"])},
+            batch_format="pandas", batch_size=chunk_rows,
+            # From one worker up to one per CPU: a fixed pool of one per CPU would leave none to read with.
+            compute=ray.data.ActorPoolStrategy(min_size=1, max_size=workers),
+        )
+        output.parent.mkdir(parents=True, exist_ok=True)
+        predictions.write_parquet(str(tmp))
+        parts = len(list(tmp.glob("*.parquet")))
+        replace_folder(tmp, output)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        ray.shutdown()
+    print(f"predictions {output}/ ({rows} rows from {len(files)} file(s) into {parts} part(s), "
+          f"up to {workers} worker(s))")
+    return output
