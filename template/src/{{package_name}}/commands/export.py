@@ -21,8 +21,8 @@ from typing import Any
 from fsspec.implementations.local import LocalFileSystem
 
 from ..config import load_params, project_root
-from ..helpers.bundle import BundleError, checksum_problems, replace_folder, write_checksums
-from ..helpers.files import remove_stale_temporaries, sha256_file
+from ..helpers.bundle import BundleError, checksum_problems, write_checksums
+from ..helpers.files import remove_stale_temporaries, replace_folder, sha256_file
 from ..helpers.locks import path_lock
 from ..paths import ProjectPaths
 from . import export_onnx

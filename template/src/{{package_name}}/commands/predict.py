@@ -18,11 +18,10 @@ import pyarrow.parquet as pq
 from ..config import load_params, project_root
 from ..helpers.files import atomic_path
 from ..helpers.ray_cluster import require_ray
-from ..model import predict as model_output
 from ..model.features import select_features
 from ..paths import ProjectPaths
 from .loading import load_trained
-from .predictor import choose
+from .predictor import choose, predict_frame
 
 SUPPORTED = (".parquet", ".csv")
 
@@ -96,12 +95,8 @@ def main(
     chunk_rows = int(params["predict"]["chunk_rows"])
     onnx, runtime = choose(paths, model, metadata, dict(params["export"]), "auto")
     print(f"runtime    {runtime}")
-    if onnx is None:
-        predictions = (model_output.predict(model, select_features(chunk, types))
-                       for chunk in read_chunks(source, chunk_rows))
-    else:
-        predictions = (pd.DataFrame(onnx.for_frame(select_features(chunk, types)), index=chunk.index)
-                       for chunk in read_chunks(source, chunk_rows))
+    chunks = read_chunks(source, chunk_rows)
+    predictions = (predict_frame(onnx, model, select_features(chunk, types)) for chunk in chunks)
     rows = write_chunks(predictions, output)
     print(f"predictions {output} ({rows} rows)")
     return output

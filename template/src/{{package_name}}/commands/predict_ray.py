@@ -24,11 +24,11 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from ..model import predict as model_output
+from ..helpers.files import replace_folder
 from ..model.features import select_features
 from ..paths import ProjectPaths
 from .loading import load_trained
-from .predictor import choose
+from .predictor import choose, predict_frame
 
 
 class BatchPredictor:
@@ -42,11 +42,7 @@ class BatchPredictor:
         self.onnx, _ = choose(paths, self.model, metadata, export_settings, "auto", threads=1)
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
-        features = select_features(batch, self.types)
-        if self.onnx is None:
-            predictions = model_output.predict(self.model, features)
-        else:
-            predictions = pd.DataFrame(self.onnx.for_frame(features), index=batch.index)
+        predictions = predict_frame(self.onnx, self.model, select_features(batch, self.types))
         kept = batch[[name for name in batch.columns if name not in self.types and name not in predictions]]
         return pd.concat([kept, predictions], axis=1)
 
@@ -86,15 +82,6 @@ def measure(files: list[Path], features: list[str]) -> tuple[int, int]:
         rows += footer.num_rows
         size += sum(footer.row_group(index).total_byte_size for index in range(footer.num_row_groups))
     return rows, size
-
-
-def replace_folder(written: Path, output: Path) -> None:
-    """Put the finished folder at output, replacing an older one (two renames: never half a result)."""
-    old = output.with_name(f".{output.name}.old-{uuid.uuid4().hex[:8]}")
-    if output.exists():
-        output.rename(old)
-    written.rename(output)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def predict_on_ray(paths: ProjectPaths, source: Path, output: Path, model_path: Path | None,

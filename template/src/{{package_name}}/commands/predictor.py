@@ -59,6 +59,16 @@ class OnnxPredictor:
                             self.classes)
 
 
+def predict_frame(onnx: OnnxPredictor | None, model: Any, features: Any) -> Any:
+    """Predictions for a feature table (select_features' output): ONNX Runtime when choose() gave a
+    predictor, else the model through model/predict.py; one table, indexed like features."""
+    if onnx is None:
+        return model_output.predict(model, features)
+    import pandas as pd
+
+    return pd.DataFrame(onnx.for_frame(features), index=features.index)
+
+
 def choose(paths: ProjectPaths, model: Any, metadata: dict[str, Any], settings: dict[str, Any], runtime: str,
            threads: int = 0) -> tuple[OnnxPredictor | None, str]:
     """The ONNX predictor and a line describing it, or None and why scikit-learn predicts.

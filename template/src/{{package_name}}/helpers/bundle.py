@@ -7,9 +7,6 @@ file matches it: SHA256SUMS is always the last file written.
 
 from __future__ import annotations
 
-import os
-import shutil
-import uuid
 from pathlib import Path, PurePosixPath
 
 from fsspec import AbstractFileSystem
@@ -57,14 +54,3 @@ def checksum_problems(fs: AbstractFileSystem, folder: str) -> list[str]:
         if fs_sha256(fs, f"{folder}/{name}") != listed[name]
     ]
     return problems
-
-
-def replace_folder(source: Path, destination: Path) -> None:
-    """Move source onto destination, replacing an older destination with two renames, never a half folder."""
-    if not destination.exists():
-        source.rename(destination)
-        return
-    retired = destination.with_name(f".{destination.name}.old-{os.getpid()}-{uuid.uuid4().hex}")
-    destination.rename(retired)
-    source.rename(destination)
-    shutil.rmtree(retired, ignore_errors=True)

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
@@ -97,3 +98,14 @@ def sha256_file(path: Path) -> str:
     """Hex sha256 of a local file."""
     with open(path, "rb") as handle:
         return sha256_stream(handle)
+
+
+def replace_folder(source: Path, destination: Path) -> None:
+    """Move source onto destination, replacing an older destination with two renames, never a half folder."""
+    if not destination.exists():
+        source.rename(destination)
+        return
+    retired = destination.with_name(f".{destination.name}.old-{os.getpid()}-{uuid.uuid4().hex}")
+    destination.rename(retired)
+    source.rename(destination)
+    shutil.rmtree(retired, ignore_errors=True)
