@@ -39,7 +39,6 @@ CHARACTERS = st.characters(exclude_categories=("C", "Z"))
 ONE_LINE = (st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(CHARACTERS, max_size=6)), min_size=1, max_size=8)
             .map(lambda parts: "".join(parts).strip())
             .filter(lambda text: text and text.isprintable()))
-AUTHOR = ONE_LINE.filter(lambda name: "," not in name)  # commas separate authors in the metadata
 LINES = st.lists(st.one_of(ONE_LINE, st.just("")), min_size=1, max_size=4).map("\n".join).map(str.strip)
 PROPERTY = settings(max_examples=3, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -103,9 +102,9 @@ def markdown_blocks(text: str) -> list[tuple[str, str]]:
 # --- a project -----------------------------------------------------------------------------------------
 
 @PROPERTY
-@given(description=ONE_LINE, author_name=AUTHOR, api=st.sampled_from(["fastapi", "flask"]),
+@given(description=ONE_LINE, author_name=ONE_LINE, api=st.sampled_from(["fastapi", "flask"]),
        license_=st.sampled_from(LICENSES))
-@example(description=ISSUE_DESCRIPTION, author_name="Zoë O'Brien \"ML\" <team> \\", api="fastapi",
+@example(description=ISSUE_DESCRIPTION, author_name="Zoë O'Brien, \"ML\" <team> \\", api="fastapi",
          license_="MIT")
 @example(description="# {{ 1 + 1 }} {% raw %} $HOME `x` *y* <b>&amp; 1. 😀 e\u0301 C:\\", author_name="${USER}",
          api="flask", license_="Proprietary")
