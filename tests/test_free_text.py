@@ -2,7 +2,8 @@
 
 Hypothesis draws descriptions and names made of quotes, colons, `#`, backslashes, `$`, Jinja markers,
 Markdown punctuation and Unicode beyond the BMP or with combining marks. In every rendered project, step
-and plugin, each YAML, TOML, JSON and Python file must parse, the Dockerfiles must pass hadolint, and every
+and plugin, each YAML, TOML, JSON and Python file must parse, the Python code must be flake8-clean (long
+text is wrapped), the Dockerfiles must pass hadolint, and every
 format that carries the text (pyproject, parago.yml, docstrings, the API's description, Dockerfile labels,
 the README rendered as Markdown) must give it back exactly. Renders only, no environment: a few examples
 each, derandomized so that every run tries the same ones.
@@ -15,6 +16,7 @@ import io
 import itertools
 import json
 import shutil
+import sys
 import tempfile
 import tomllib
 from collections.abc import Iterator
@@ -30,6 +32,7 @@ from markdown_it import MarkdownIt
 from .helpers import LICENSES, TEMPLATE, TOOLS_BIN, render, run
 
 ISSUE_DESCRIPTION = 'Churn model: predicts who "leaves"'
+LONG = " ".join(['Churn "model" predicts who leaves, C:\\ and $HOME'] * 6)  # wrapped in Python files
 EMAIL = "ada@example.com"
 FRAGMENTS = ['"', "'", ":", ": ", "#", " # ", "\\", "\\'", "\\n", "$", "$HOME", "${x}", "{{ x }}", "{%", "%}", "{#",
              "*", "_", "`", "<b>", "&amp;", "[a](b)", "~~", "|", "- ", "1. ", "> ", "=", "---", "@", "null",
@@ -40,7 +43,7 @@ ONE_LINE = (st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(CHARACTERS, m
             .map(lambda parts: "".join(parts).strip())
             .filter(lambda text: text and text.isprintable()))
 LINES = st.lists(st.one_of(ONE_LINE, st.just("")), min_size=1, max_size=4).map("\n".join).map(str.strip)
-PROPERTY = settings(max_examples=3, deadline=None, derandomize=True, database=None,
+PROPERTY = settings(max_examples=2, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 
@@ -50,8 +53,9 @@ def files(root: Path) -> Iterator[Path]:
     return (path for path in root.rglob("*") if path.is_file() and ".git" not in path.relative_to(root).parts)
 
 
-def parse_every_file(root: Path) -> dict[Path, object]:
-    """Parse each YAML, TOML, JSON and Python file (a syntax error fails the test); hadolint each Dockerfile."""
+def parse_every_file(root: Path, python: str) -> dict[Path, object]:
+    """Parse each YAML, TOML, JSON and Python file (a syntax error fails the test); hadolint each Dockerfile;
+    flake8 the python folder."""
     parsed: dict[Path, object] = {}
     for path in files(root):
         text = path.read_text(encoding="utf-8")
@@ -65,6 +69,7 @@ def parse_every_file(root: Path) -> dict[Path, object]:
             parsed[path] = ast.parse(text, filename=str(path))
         elif path.name.startswith("Dockerfile"):
             run([str(TOOLS_BIN / "hadolint"), "--no-color", str(path)], cwd=root)
+    run([sys.executable, "-m", "flake8", python], cwd=root)
     return parsed
 
 
@@ -108,11 +113,12 @@ def markdown_blocks(text: str) -> list[tuple[str, str]]:
          license_="MIT")
 @example(description="# {{ 1 + 1 }} {% raw %} $HOME `x` *y* <b>&amp; 1. 😀 e\u0301 C:\\", author_name="${USER}",
          api="flask", license_="Proprietary")
+@example(description=LONG, author_name=LONG, api="fastapi", license_="BSD-3-Clause")
 def test_a_project_carries_free_text_into_every_file_unchanged(description, author_name, api, license_):
     with tempfile.TemporaryDirectory() as folder:
         root = render(Path(folder) / "project", description=description, author_name=author_name,
                       author_email=EMAIL, api=api, license=license_, docker=True)
-        parsed = parse_every_file(root)
+        parsed = parse_every_file(root, "src")
         package = root / "src" / "penguin_classifier"
         author = f"{author_name} <{EMAIL}>"
 
@@ -162,12 +168,13 @@ def generate(project: Path, folder: str, data: dict) -> Path:
 @PROPERTY
 @given(short=ONE_LINE, long=LINES)
 @example(short=ISSUE_DESCRIPTION, long='First line: "quoted" \\ $x\n\n# not a comment\n- nor a list 😀')
+@example(short=LONG, long=f"{LONG}\n{LONG}")
 def test_a_step_carries_its_descriptions_unchanged(project, short, long):
     with tempfile.TemporaryDirectory() as folder:
         root = generate(project, folder, {"kind": "step", "name": "featurize", "short_description": short,
                                           "long_description": long})
         step = root / "src" / "penguin_classifier" / "steps" / "featurize"
-        parsed = parse_every_file(root)
+        parsed = parse_every_file(root, str(step))
         assert parsed[step / "step.yml"][0]["description"] == short
         assert docstring(parsed[step / "__init__.py"]) == f"Pipeline step featurize: {short}"
         assert docstring(parsed[step / "run.py"]).startswith(f"Step featurize: {short}\n\n{long}\n\nRun it")
@@ -176,11 +183,12 @@ def test_a_step_carries_its_descriptions_unchanged(project, short, long):
 @PROPERTY
 @given(description=ONE_LINE)
 @example(description=ISSUE_DESCRIPTION)
+@example(description=LONG)
 def test_a_plugin_carries_its_description_unchanged(project, description):
     with tempfile.TemporaryDirectory() as folder:
         root = generate(project, folder, {"kind": "plugin", "name": "blank", "plugin_description": description})
         plugin = root / "plugins" / "penguin_classifier_blank"
-        parsed = parse_every_file(root)
+        parsed = parse_every_file(root, str(plugin))
         assert parsed[plugin / "pyproject.toml"]["project"]["description"] == description
         assert docstring(parsed[plugin / "penguin_classifier_blank" / "core.py"], "trainer") == description
         for module in ("__init__.py", "core.py"):
