@@ -19,7 +19,6 @@ import shutil
 import sys
 import tempfile
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
 import copier
@@ -30,6 +29,7 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 from markdown_it import MarkdownIt
 
 from .helpers import LICENSES, TEMPLATE, TOOLS_BIN, render, run
+from .test_render import text_files
 
 ISSUE_DESCRIPTION = 'Churn model: predicts who "leaves"'
 LONG = " ".join(['Churn "model" predicts who leaves, C:\\ and $HOME'] * 6)  # wrapped in Python files
@@ -49,15 +49,11 @@ PROPERTY = settings(max_examples=2, deadline=None, derandomize=True, database=No
 
 # --- reading the rendered files back ----------------------------------------------------------------
 
-def files(root: Path) -> Iterator[Path]:
-    return (path for path in root.rglob("*") if path.is_file() and ".git" not in path.relative_to(root).parts)
-
-
 def parse_every_file(root: Path, python: str) -> dict[Path, object]:
     """Parse each YAML, TOML, JSON and Python file (a syntax error fails the test); hadolint each Dockerfile;
     flake8 the python folder."""
     parsed: dict[Path, object] = {}
-    for path in files(root):
+    for path in text_files(root):
         text = path.read_text(encoding="utf-8")
         if path.suffix in (".yml", ".yaml") or path.name in ("MLproject", "dvc.lock"):
             parsed[path] = list(yaml.safe_load_all(text))
@@ -202,8 +198,8 @@ def test_a_plugin_carries_its_description_unchanged(project, description):
     ("", "must not be empty"), (" Boosted trees", "must not start or end with a space"),
 ], ids=lambda value: repr(value)[1:-1] or "empty")
 def test_a_bad_plugin_description_is_refused_before_anything_is_written(project, description, message):
-    before = sorted(files(project))
+    before = list(text_files(project))
     with pytest.raises(ValueError, match=f"plugin_description.*{message}"):
         copier.run_copy(str(TEMPLATE), str(project), data={"kind": "plugin", "name": "blank",
                         "plugin_description": description}, defaults=True, unsafe=True, vcs_ref="HEAD", quiet=True)
-    assert sorted(files(project)) == before
+    assert list(text_files(project)) == before
