@@ -161,19 +161,30 @@ def generate(project: Path, folder: str, data: dict) -> Path:
     return root
 
 
+def assigned(tree: ast.AST, name: str) -> object:
+    """The literal value of a module-level NAME = ... assignment."""
+    (value,) = [node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                and [target.id for target in node.targets if isinstance(target, ast.Name)] == [name]]
+    return ast.literal_eval(value)
+
+
 @PROPERTY
-@given(short=ONE_LINE, long=LINES)
-@example(short=ISSUE_DESCRIPTION, long='First line: "quoted" \\ $x\n\n# not a comment\n- nor a list 😀')
-@example(short=LONG, long=f"{LONG}\n{LONG}")
-def test_a_step_carries_its_descriptions_unchanged(project, short, long):
+@given(short=ONE_LINE, long=LINES, default=st.one_of(ONE_LINE, LINES))
+@example(short=ISSUE_DESCRIPTION, long='First line: "quoted" \\ $x\n\n# not a comment\n- nor a list 😀',
+         default="'😀' \\ $HOME")
+@example(short=LONG, long=f"{LONG}\n{LONG}", default=LONG)
+def test_a_step_carries_its_descriptions_and_text_parameter_unchanged(project, short, long, default):
     with tempfile.TemporaryDirectory() as folder:
         root = generate(project, folder, {"kind": "step", "name": "featurize", "short_description": short,
-                                          "long_description": long})
+                                          "long_description": long,
+                                          "parameters": [{"name": "text", "type": "str", "default": default}]})
         step = root / "src" / "penguin_classifier" / "steps" / "featurize"
         parsed = parse_every_file(root, str(step))
         assert parsed[step / "step.yml"][0]["description"] == short
         assert docstring(parsed[step / "__init__.py"]) == f"Pipeline step featurize: {short}"
         assert docstring(parsed[step / "run.py"]).startswith(f"Step featurize: {short}\n\n{long}\n\nRun it")
+        assert parsed[root / "params.yaml"][0]["steps"]["featurize"] == {"text": default}
+        assert assigned(parsed[root / "tests" / "test_step_featurize.py"], "DEFAULTS") == {"text": default}
 
 
 @PROPERTY
