@@ -209,6 +209,8 @@ def copy_step(root: Path, data: dict, src: Path = TEMPLATE, vcs_ref: str | None 
     ({"name": "scale", "inputs": ["/etc/passwd"]}, "under data/, models/ or reports/"),
     ({"name": "scale", "outputs": ["models/scaled.json"]}, "train stage owns models/"),
     ({"name": "scale", "after": "nothing"}, "not a step of this project"),
+    ({"name": "scale\n"}, "lowercase Python identifier"),
+    ({"name": "scale", "job_type": "scale\n"}, "Job type must be"),
     ({"name": "scale", "short_description": "Scales\nthe features"}, "one line of printable text"),
     ({"name": "scale", "short_description": ""}, "must not be empty"),
     ({"name": "scale", "long_description": "Tab\tstop"}, "tabs and control characters are not"),
