@@ -223,6 +223,7 @@ class StandIn:
         self.env: dict[str, str] = {}
         self.cmd: list[str] = []
         self.healthcheck: list[str] = []
+        self.labels: dict[str, str] = {}
 
     def build(self, dockerfile: Path) -> StandIn:
         for instruction in instructions(dockerfile):
@@ -284,6 +285,10 @@ class StandIn:
 
     def on_expose(self, arguments: str) -> None:
         pass
+
+    def on_label(self, arguments: str) -> None:
+        """key='value' pairs, quoted as a shell quotes them (no variable expansion in single quotes)."""
+        self.labels.update(pair.split("=", 1) for pair in shlex.split(arguments))
 
     def on_healthcheck(self, arguments: str) -> None:
         self.healthcheck = json.loads(options(arguments)[1].removeprefix("CMD "))
@@ -357,6 +362,7 @@ def test_api_image_trains_while_building_and_serves_from_its_runtime_stage(tmp_p
     assert [path for path in image.workdir.rglob("*") if not path.stat().st_mode & 0o004] == []
     (metadata,) = (image.workdir / "models" / "metadata").glob("*.json")
     assert json.loads(metadata.read_text())["tracking"]["backend"] == "none"
+    assert image.labels["org.opencontainers.image.title"] == "Penguin Classifier"
     # The export made while building is used as it is: the runtime stage has no data to check a new one.
     assert f"runtime    ONNX Runtime on artifacts/{metadata.stem}/model.onnx" in serves_health(image)
 

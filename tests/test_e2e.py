@@ -2,11 +2,14 @@
 
 The default project goes through the exact commands of the README (`copier copy --trust
 --defaults`, `make env`, `make train`) with uv; the stubs project goes through pip + venv.
-Both share the machine's uv and pip caches, so only the first build downloads.
+Both share the machine's uv and pip caches, so only the first build downloads. Both take a description
+and an author name full of quotes, `#`, `$`, backslashes and emoji (issue 14): the build backend checks the
+metadata that `make env` installs, and `make test` lints and tests the code that carries them.
 """
 
 from __future__ import annotations
 
+import email.utils
 import json
 import os
 from pathlib import Path
@@ -25,6 +28,8 @@ PROJECTS = [
     {**DEFAULTS, "include_example": False, "env_manager": "pip", "license": "MIT", "python_version": "3.10",
      "use_dvc": False, "tracking": "none", "api": "flask"},
 ]
+FREE_TEXT = {"description": 'Churn model: predicts who "leaves" #1 at $HOME \\ {{ x }} 😀',
+             "author_name": "Zoë \"ML\" O'Brien, Co. & $USER \\"}
 
 
 @pytest.fixture(scope="module", params=PROJECTS, ids=combo_id)
@@ -34,7 +39,7 @@ def project(request, tmp_path_factory):
     answers = request.param
     folder = tmp_path_factory.mktemp(combo_id(answers))
     root = folder / "project"
-    copier_copy(root, answers)
+    copier_copy(root, answers, **FREE_TEXT)
     built = run(["make", "env"], cwd=root, env=bare_machine(folder))
     return root, answers, built, bare_machine(folder)
 
@@ -48,6 +53,10 @@ def test_make_env_works_on_a_bare_machine_and_only_once(project):
         assert "uv not found" not in built.stdout and not (root / ".tools").exists()
     again = run(["make", "env"], cwd=root, env=bare)
     assert "Nothing to be done for 'env'" in again.stdout
+    metadata = json.loads(project_python(root, "import importlib.metadata as m, json; "
+                                         "print(json.dumps(dict(m.metadata('penguin-classifier').items())))"))
+    assert metadata["Summary"] == FREE_TEXT["description"]
+    assert email.utils.parseaddr(metadata["Author-email"]) == (FREE_TEXT["author_name"], "you@example.com")
     assert ".tools/" in (root / ".gitignore").read_text()
 
 

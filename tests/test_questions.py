@@ -12,6 +12,7 @@ GOOD = {
     "package_name": ["penguin_classifier", "model2", "my_json_tools"],
     "author_email": ["ada@example.com", "first.last+ml@sub.example.org"],
     "author_name": ["Ada Lovelace"],
+    "description": ["Churn model: predicts who leaves"],
     "license": ["MIT", "BSD-3-Clause", "Proprietary", "Apache-2.0"],
     "python_version": ["3.10", "3.12", "3.13"],
     "env_manager": ["pip", "conda", "uv"],
@@ -28,15 +29,22 @@ GOOD = {
 }
 BAD = {
     "project_name": [("", "must start with a letter"), ("1st model", "must start with a letter"),
-                     ("a/b", "only letters, digits")],
+                     ("a/b", "only letters, digits"), ("Penguin\n", "only letters, digits"),
+                     ("Penguin ", "only letters, digits")],
     "project_slug": [("Penguin", "lowercase"), ("my--model", "single dashes"), ("-model", "starting with a letter"),
                      ("my_model", "lowercase letters and digits"), ("2model", "starting with a letter")],
     "package_name": [("class", "keyword"), ("json", "standard-library"), ("os", "standard-library"),
                      ("sklearn", "dependency"), ("My_pkg", "lowercase"), ("my-pkg", "Python identifier"),
                      ("1pkg", "starting with a letter")],
     "author_email": [("nope", "name@example.com"), ("a@b", "name@example.com"),
-                     ("a b@example.com", "name@example.com")],
-    "author_name": [("   ", "must not be empty")],
+                     ("a b@example.com", "name@example.com"), ('"ada"@example.com', "name@example.com"),
+                     ("ada#1@example.com", "name@example.com"), ("ada@example.com\n", "name@example.com"),
+                     ("ada..l@example.com", "name@example.com")],
+    "author_name": [("   ", "must not be empty"), ("Ada\nLovelace", "one line of printable text"),
+                    ("Ada\tLovelace", "one line of printable text"), ("Ada\x7f", "one line of printable text"),
+                    (" Ada", "start or end with a space")],
+    "description": [("", "must not be empty"), ("Line one\nline two", "one line of printable text"),
+                    ("A\u2028B", "one line of printable text"), ("Trailing space ", "start or end with a space")],
     "license": [("GPL-3.0", "")],
     "python_version": [("3.9", ""), ("3.14", "")],
     "env_manager": [("poetry", "")],
@@ -47,7 +55,8 @@ BAD = {
     "api": [("django", "")],
     "ci": [("jenkins", "")],
     "cml_cloud": [("digitalocean", "")],
-    "cml_region": [("US West", "Region must be"), ("us-west-", "Region must be"), ("", "Region must be")],
+    "cml_region": [("US West", "Region must be"), ("us-west-", "Region must be"), ("", "Region must be"),
+                   ("us-west\n", "Region must be")],
     "cml_type": [("m; rm -rf /", "Machine type must be"), ("", "Machine type must be")],
     "cml_gpu": [("Tesla V100", "GPU must be"), ("", "GPU must be")],
     "cml_label": [("self-hosted", "not self-hosted"), ("CML", "Label must be"), ("a,b", "Label must be")],
@@ -58,7 +67,7 @@ BOOLEANS = {"include_example", "use_dvc", "docker", "cml", "cml_reuse"}
 
 
 def test_every_question_is_covered():
-    assert set(project_questions()) - {"description"} - BOOLEANS == set(GOOD) == set(BAD)
+    assert set(project_questions()) - BOOLEANS == set(GOOD) == set(BAD)
 
 
 @pytest.mark.parametrize("question, answer", [(q, a) for q, answers in GOOD.items() for a in answers],
@@ -71,7 +80,7 @@ def test_good_answer_is_accepted(tmp_path, question, answer):
 
 @pytest.mark.parametrize("question, answer, message",
                          [(q, a, m) for q, cases in BAD.items() for a, m in cases],
-                         ids=lambda value: str(value).strip() or "empty")
+                         ids=lambda value: repr(value)[1:-1].strip() or "empty")
 def test_bad_answer_is_rejected_and_nothing_is_written(tmp_path, question, answer, message):
     dst = tmp_path / "project"
     with pytest.raises(ValueError) as error:

@@ -209,6 +209,12 @@ def copy_step(root: Path, data: dict, src: Path = TEMPLATE, vcs_ref: str | None 
     ({"name": "scale", "inputs": ["/etc/passwd"]}, "under data/, models/ or reports/"),
     ({"name": "scale", "outputs": ["models/scaled.json"]}, "train stage owns models/"),
     ({"name": "scale", "after": "nothing"}, "not a step of this project"),
+    ({"name": "scale\n"}, "lowercase Python identifier"),
+    ({"name": "scale", "job_type": "scale\n"}, "Job type must be"),
+    ({"name": "scale", "short_description": "Scales\nthe features"}, "one line of printable text"),
+    ({"name": "scale", "short_description": ""}, "must not be empty"),
+    ({"name": "scale", "long_description": "Tab\tstop"}, "tabs and control characters are not"),
+    ({"name": "scale", "long_description": "Ends with a space \nnext line"}, "nor end a line with a space"),
 ], ids=lambda value: value if isinstance(value, str) else None)
 def test_bad_answers_are_refused_before_anything_is_written(rendered, data, message):
     with pytest.raises(ValueError, match=re.escape(message)):
