@@ -6,8 +6,6 @@ commits it, then changes the template and tags v0.2.0, exactly as a real release
 
 from __future__ import annotations
 
-import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,27 +14,11 @@ import pytest
 import yaml
 
 from .helpers import run
-from .template_repo import (TEMPLATE, commit_and_tag, copy_working_tree, edit, git, last_release, next_version,
+from .template_repo import (answers, clone_with_current_state, commit_and_tag, edit, last_release, leftover_conflicts,
                             release_v2, template_repository)
 
 pytestmark = pytest.mark.e2e
 PACKAGE = "penguin_classifier"
-CONFLICT = re.compile(rb"^(<<<<<<< |>>>>>>> )", re.MULTILINE)
-
-
-def leftover_conflicts(root: Path) -> list[str]:
-    """Independent of the project's own scanner: markers in any file, or .rej files."""
-    found = []
-    for path in root.rglob("*"):
-        if not path.is_file() or {".git", ".venv"} & set(path.relative_to(root).parts):
-            continue
-        if path.suffix == ".rej" or CONFLICT.search(path.read_bytes()):
-            found.append(str(path.relative_to(root)))
-    return found
-
-
-def answers(root: Path) -> dict:
-    return yaml.safe_load((root / ".copier-answers.yml").read_text())
 
 
 @pytest.fixture
@@ -138,13 +120,8 @@ def test_hooks_do_not_scaffold_or_overwrite_on_update(template_v1, tmp_path):
 
 def test_update_from_the_last_release_of_this_repository_to_now(tmp_path):
     """The real upgrade path of users: previous tagged state of this template -> the current one."""
-    clone = tmp_path / "template"
-    subprocess.run(["git", "clone", "--quiet", str(TEMPLATE), str(clone)], check=True)
-    tag, commit = last_release(TEMPLATE)
-    git(clone, "tag", "--force", tag, commit)
-    copy_working_tree(clone)  # uncommitted work counts as the new state too
-    current = next_version(tag)
-    commit_and_tag(clone, current, "current state")
+    tag, _ = last_release()
+    clone, current = clone_with_current_state(tmp_path / "template", last_release())
 
     root = tmp_path / "project"
     copier.run_copy(str(clone), str(root), vcs_ref=tag, defaults=True, unsafe=True, quiet=True)
