@@ -77,12 +77,14 @@ def test_conflicting_edit_fails_update_and_names_the_file(template_v1, project):
     assert leftover_conflicts(project) == ["Makefile"]
 
 
-def test_a_file_deleted_on_one_side_and_changed_on_the_other_fails_update_and_is_named(template_v1, project):
+def test_files_deleted_on_one_side_and_changed_on_the_other_and_rej_files_fail_update(template_v1, project):
     """copier 9.19 exits 0 and leaves no marker: it keeps the user's deletion (dropping the release's
-    change) and applies the release's deletion (dropping the user's edits). `make update` names both."""
+    change) and applies the release's deletion (dropping the user's edits). `make update` names both,
+    and a .rej file too (`copier update --conflict rej` leaves them; inline mode turns them into markers)."""
     (project / "parago.yml").unlink()
     edit(project / ".flake8", "[flake8]\n", "[flake8]\n# my rules\n")
-    commit_and_tag(project, None, "My changes")
+    (project / "Makefile.rej").write_text("diff a/Makefile b/Makefile\t(rejected hunks)\n@@ -1 +1 @@\n-x\n+y\n")
+    commit_and_tag(project, None, "My changes, and a .rej left by an earlier `copier update --conflict rej`")
     edit(template_v1 / "template" / "parago.yml.jinja", "commands:", "# Run with parago.\ncommands:")
     (template_v1 / "template" / ".flake8").unlink()
     commit_and_tag(template_v1, "v0.2.0", "template release 0.2.0")
@@ -90,28 +92,12 @@ def test_a_file_deleted_on_one_side_and_changed_on_the_other_fails_update_and_is
     result = run(["make", "update"], cwd=project, check=False)
 
     assert result.returncode != 0
-    assert "left 2 file(s) to resolve by hand" in result.stderr
+    assert "left 3 file(s) to resolve by hand" in result.stderr
     assert "  .flake8 (this release deleted it and you had changed it" in result.stderr
     assert "  parago.yml (you deleted it and this release changed it" in result.stderr
+    assert "  Makefile.rej\n" in result.stderr
     assert not (project / ".flake8").exists() and not (project / "parago.yml").exists()
     assert answers(project)["_commit"] == "v0.2.0"
-
-
-def test_a_rej_file_fails_update_and_is_named(template_v1, project):
-    """A .rej file (as `copier update --conflict rej` leaves them) is a conflict for `make update` too."""
-    edit(project / "Makefile", "ARGS ?=\n", "ARGS ?= train.cv_folds=0\n")
-    commit_and_tag(project, None, "My default arguments")
-    edit(template_v1 / "template" / "Makefile.jinja", "ARGS ?=\n", "ARGS ?= etl.seed=1\n")
-    commit_and_tag(template_v1, "v0.2.0", "template release 0.2.0")
-    copier.run_update(str(project), vcs_ref="v0.2.0", defaults=True, overwrite=True, unsafe=True, quiet=True,
-                      conflict="rej")
-    assert leftover_conflicts(project) == ["Makefile.rej"]
-    commit_and_tag(project, None, "Update to 0.2.0, Makefile.rej still to apply")
-
-    result = run(["make", "update"], cwd=project, check=False)
-
-    assert result.returncode != 0
-    assert "left 1 file(s) to resolve by hand" in result.stderr and "  Makefile.rej" in result.stderr
 
 
 def test_update_refuses_a_dirty_project(template_v1, project):
