@@ -7,7 +7,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import yaml
+
 from .helpers import TEMPLATE
+
+CONFLICT = re.compile(rb"^(<<<<<<< |>>>>>>> )", re.MULTILINE)
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -47,17 +51,37 @@ def template_repository(destination: Path, tag: str = "v0.1.0") -> Path:
     return destination
 
 
-def last_release(repo: Path = TEMPLATE) -> tuple[str, str]:
-    """(tag, commit) of the newest release: a vX.Y.Z tag if the clone has tags, otherwise the commit
-    that added the newest `## vX.Y.Z` heading to CHANGELOG.md (tags do not always travel with clones)."""
+def releases(repo: Path = TEMPLATE) -> list[tuple[str, str]]:
+    """(tag, commit) of every release, newest first: the vX.Y.Z tags if the clone has tags, otherwise
+    the commits that added each `## vX.Y.Z` heading to CHANGELOG.md (tags do not always travel with clones)."""
     tags = [t for t in git(repo, "tag", "--list", "v*", "--sort=-v:refname").splitlines()
             if re.fullmatch(r"v\d+\.\d+\.\d+", t)]
     if tags:
-        return tags[0], git(repo, "rev-list", "-n", "1", tags[0])
-    heading = re.search(r"^## (v\d+\.\d+\.\d+)", (repo / "CHANGELOG.md").read_text(), re.MULTILINE)
-    assert heading, "CHANGELOG.md names no release"
-    commits = git(repo, "log", "--format=%H", f"-S## {heading.group(1)}", "--", "CHANGELOG.md").splitlines()
-    return heading.group(1), commits[-1]
+        return [(tag, git(repo, "rev-list", "-n", "1", tag)) for tag in tags]
+    headings = re.findall(r"^## (v\d+\.\d+\.\d+)", (repo / "CHANGELOG.md").read_text(), re.MULTILINE)
+    assert headings, "CHANGELOG.md names no release"
+    return [(heading, git(repo, "log", "--format=%H", f"-S## {heading}", "--", "CHANGELOG.md").splitlines()[-1])
+            for heading in headings]
+
+
+def last_release(repo: Path = TEMPLATE) -> tuple[str, str]:
+    return releases(repo)[0]
+
+
+def first_release(repo: Path = TEMPLATE) -> tuple[str, str]:
+    return releases(repo)[-1]
+
+
+def clone_with_current_state(destination: Path, release: tuple[str, str]) -> tuple[Path, str]:
+    """A clone of this repository with release tagged and the working tree (uncommitted work included)
+    committed and tagged as the next development version: the path of a user updating to now."""
+    subprocess.run(["git", "clone", "--quiet", str(TEMPLATE), str(destination)], check=True)
+    tag, commit = release
+    git(destination, "tag", "--force", tag, commit)
+    copy_working_tree(destination)
+    current = next_version(tag)
+    commit_and_tag(destination, current, "current state")
+    return destination, current
 
 
 def next_version(tag: str) -> str:
@@ -90,3 +114,18 @@ def release_v2(template: Path) -> None:
       - from: src/{package}/model/train.py
         to: src/{package}/model/estimator.py""")
     commit_and_tag(template, "v0.2.0", "template release 0.2.0")
+
+
+def leftover_conflicts(root: Path) -> list[str]:
+    """Independent of the project's own scanner: markers in any file, or .rej files."""
+    found = []
+    for path in root.rglob("*"):
+        if not path.is_file() or {".git", ".venv"} & set(path.relative_to(root).parts):
+            continue
+        if path.suffix == ".rej" or CONFLICT.search(path.read_bytes()):
+            found.append(str(path.relative_to(root)))
+    return found
+
+
+def answers(root: Path) -> dict:
+    return yaml.safe_load((root / ".copier-answers.yml").read_text())

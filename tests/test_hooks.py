@@ -3,6 +3,7 @@ git is initialised only outside an existing repository."""
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 
@@ -52,3 +53,26 @@ def test_git_is_initialised_only_outside_a_repository(tmp_path):
     assert not (nested / ".git").exists()
     standalone = render(tmp_path / "standalone")
     assert (standalone / ".git").is_dir()
+
+
+def test_migration_releases_only_untouched_owned_files_and_restores_unrendered_ones(tmp_path):
+    """An owned file as a release wrote it leaves the index (copier then writes the new version); an
+    edited one stays; after the update, a released file that nothing rendered comes back from git."""
+    sys.path.insert(0, str(HOOKS))
+    from project_hooks.migrations import release_untouched, restore_unrendered
+
+    model = tmp_path / "src" / "pkg" / "model"
+    model.mkdir(parents=True)
+    (model / "predict.py").write_text("released\n")
+    (model / "train.py").write_text("released, then edited\n")
+    migrations = tmp_path / "migrations.yml"
+    released_sha = hashlib.sha256(b"released\n").hexdigest()
+    migrations.write_text(f"untouched:\n  - path: src/{{package}}/model/predict.py\n    sha256: [{released_sha}]\n"
+                          f"  - path: src/{{package}}/model/train.py\n    sha256: [{released_sha}]\n")
+    for command in (["init", "--quiet"], ["add", "-A"], ["commit", "--quiet", "-m", "start"]):
+        subprocess.run(["git", *command], cwd=tmp_path, check=True)
+
+    assert release_untouched(tmp_path, "pkg", migrations) == ["src/pkg/model/predict.py"]
+    assert not (model / "predict.py").exists() and (model / "train.py").read_text() == "released, then edited\n"
+    assert restore_unrendered(tmp_path, "pkg", migrations) == ["src/pkg/model/predict.py"]
+    assert (model / "predict.py").read_text() == "released\n"

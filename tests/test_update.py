@@ -6,8 +6,6 @@ commits it, then changes the template and tags v0.2.0, exactly as a real release
 
 from __future__ import annotations
 
-import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,27 +14,11 @@ import pytest
 import yaml
 
 from .helpers import run
-from .template_repo import (TEMPLATE, commit_and_tag, copy_working_tree, edit, git, last_release, next_version,
+from .template_repo import (answers, clone_with_current_state, commit_and_tag, edit, last_release, leftover_conflicts,
                             release_v2, template_repository)
 
 pytestmark = pytest.mark.e2e
 PACKAGE = "penguin_classifier"
-CONFLICT = re.compile(rb"^(<<<<<<< |>>>>>>> )", re.MULTILINE)
-
-
-def leftover_conflicts(root: Path) -> list[str]:
-    """Independent of the project's own scanner: markers in any file, or .rej files."""
-    found = []
-    for path in root.rglob("*"):
-        if not path.is_file() or {".git", ".venv"} & set(path.relative_to(root).parts):
-            continue
-        if path.suffix == ".rej" or CONFLICT.search(path.read_bytes()):
-            found.append(str(path.relative_to(root)))
-    return found
-
-
-def answers(root: Path) -> dict:
-    return yaml.safe_load((root / ".copier-answers.yml").read_text())
 
 
 @pytest.fixture
@@ -95,6 +77,29 @@ def test_conflicting_edit_fails_update_and_names_the_file(template_v1, project):
     assert leftover_conflicts(project) == ["Makefile"]
 
 
+def test_files_deleted_on_one_side_and_changed_on_the_other_and_rej_files_fail_update(template_v1, project):
+    """copier 9.19 exits 0 and leaves no marker: it keeps the user's deletion (dropping the release's
+    change) and applies the release's deletion (dropping the user's edits). `make update` names both,
+    and a .rej file too (`copier update --conflict rej` leaves them; inline mode turns them into markers)."""
+    (project / "parago.yml").unlink()
+    edit(project / ".flake8", "[flake8]\n", "[flake8]\n# my rules\n")
+    (project / "Makefile.rej").write_text("diff a/Makefile b/Makefile\t(rejected hunks)\n@@ -1 +1 @@\n-x\n+y\n")
+    commit_and_tag(project, None, "My changes, and a .rej left by an earlier `copier update --conflict rej`")
+    edit(template_v1 / "template" / "parago.yml.jinja", "commands:", "# Run with parago.\ncommands:")
+    (template_v1 / "template" / ".flake8").unlink()
+    commit_and_tag(template_v1, "v0.2.0", "template release 0.2.0")
+
+    result = run(["make", "update"], cwd=project, check=False)
+
+    assert result.returncode != 0
+    assert "left 3 file(s) to resolve by hand" in result.stderr
+    assert "  .flake8 (this release deleted it and you had changed it" in result.stderr
+    assert "  parago.yml (you deleted it and this release changed it" in result.stderr
+    assert "  Makefile.rej\n" in result.stderr
+    assert not (project / ".flake8").exists() and not (project / "parago.yml").exists()
+    assert answers(project)["_commit"] == "v0.2.0"
+
+
 def test_update_refuses_a_dirty_project(template_v1, project):
     (project / "notes.txt").write_text("draft\n")
     edit(project / "params.yaml", "test_size: 0.2", "test_size: 0.25")
@@ -138,13 +143,8 @@ def test_hooks_do_not_scaffold_or_overwrite_on_update(template_v1, tmp_path):
 
 def test_update_from_the_last_release_of_this_repository_to_now(tmp_path):
     """The real upgrade path of users: previous tagged state of this template -> the current one."""
-    clone = tmp_path / "template"
-    subprocess.run(["git", "clone", "--quiet", str(TEMPLATE), str(clone)], check=True)
-    tag, commit = last_release(TEMPLATE)
-    git(clone, "tag", "--force", tag, commit)
-    copy_working_tree(clone)  # uncommitted work counts as the new state too
-    current = next_version(tag)
-    commit_and_tag(clone, current, "current state")
+    tag, _ = last_release()
+    clone, current = clone_with_current_state(tmp_path / "template", last_release())
 
     root = tmp_path / "project"
     copier.run_copy(str(clone), str(root), vcs_ref=tag, defaults=True, unsafe=True, quiet=True)

@@ -1,8 +1,9 @@
 """`update`: pull a template release into this project with `copier update`, safely.
 
 Copier needs a clean git work tree to compute what you changed, and it exits 0 even when it
-leaves conflicts behind (inline markers or .rej files). This command refuses to start on a
-dirty tree and fails, naming every file, when the update left something to resolve.
+leaves conflicts behind (inline markers or .rej files) or deletes a file changed on the other side
+(update_deletions.py). This command refuses to start on a dirty tree and fails, naming every file,
+when the update left something to resolve.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
+import yaml
+
 from ..config import project_root
-from ..helpers.template_source import copier_executable
+from ..helpers.template_source import ANSWERS_FILE, copier_executable
+from .update_deletions import committed, modify_delete_conflicts
 
 CONFLICT_MARKERS = (b"<<<<<<< ", b">>>>>>> ")
 SKIPPED_DIRS = {".git", ".venv", ".conda", "node_modules"}
@@ -56,18 +60,26 @@ def main(vcs_ref: str | None = None, data: Sequence[str] = ()) -> list[str]:
         listing = "\n".join(f"  {line}" for line in dirty)
         raise UpdateError(f"Refusing to update: commit or stash these changes first, so that the update "
                           f"can be reviewed and undone with git:\n{listing}")
-    command = [copier_executable(), "update", "--trust", "--defaults", "--conflict", "inline"]
+    answers_before = committed(root, ANSWERS_FILE)
+    if answers_before is None:
+        raise UpdateError(f"{ANSWERS_FILE} is not committed: commit the project first (`git add -A && git commit`).")
+    copier = copier_executable()
+    command = [copier, "update", "--trust", "--defaults", "--conflict", "inline"]
     command += ["--vcs-ref", vcs_ref] if vcs_ref else []
     command += [f"--data={item}" for item in data]
     if subprocess.run(command, cwd=root, check=False).returncode != 0:
         raise UpdateError("copier update failed (see above); nothing was committed, `git status` shows what changed.")
-    conflicts = conflicted_files(root)
+    try:
+        conflicts = conflicted_files(root) + modify_delete_conflicts(root, copier, yaml.safe_load(answers_before))
+    except RuntimeError as error:
+        raise UpdateError(f"The update is in the work tree, but {error}") from error
     if conflicts:
         listing = "\n".join(f"  {name}" for name in conflicts)
         raise UpdateError(
             f"The update left {len(conflicts)} file(s) to resolve by hand:\n{listing}\n"
             "Edit each file between the <<<<<<< and >>>>>>> markers (for a .rej file, apply its hunks to the "
-            "file beside it and delete it), then `git add` and commit. `git diff` shows the whole update."
+            "file beside it and delete it; for a deleted file, keep or restore it as said), then `git add` "
+            "and commit. `git diff` shows the whole update."
         )
     changed = uncommitted_changes(root)
     print(f"update     {len(changed)} path(s) changed; review with `git diff`, then commit.")
