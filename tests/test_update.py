@@ -112,6 +112,22 @@ def test_update_refuses_a_dirty_project(template_v1, project):
     assert answers(project)["_commit"] == "v0.1.0"
 
 
+def test_an_answer_the_release_refuses_stops_the_update_and_changes_nothing(template_v1, project):
+    """A project from a laxer release may hold an answer that today's validators refuse: copier stops
+    (it does not swap in the default), the command says what to do, and the work tree is untouched."""
+    edit(project / ".copier-answers.yml", "author_email: you@example.com", "author_email: o'brien@example.com")
+    commit_and_tag(project, None, "An answer recorded by an older release")
+    release_v2(template_v1)
+
+    result = run(["make", "update"], cwd=project, check=False)
+
+    assert result.returncode != 0
+    assert "Validation error for question 'author_email'" in result.stdout + result.stderr
+    assert "correct it in .copier-answers.yml" in result.stderr
+    assert run(["git", "status", "--porcelain"], cwd=project).stdout == ""
+    assert answers(project)["author_email"] == "o'brien@example.com" and answers(project)["_commit"] == "v0.1.0"
+
+
 def test_update_with_a_changed_answer(template_v1, project):
     run(["make", "update", "REF=v0.1.0", "DATA=license=MIT"], cwd=project)
     assert "MIT License" in (project / "LICENSE").read_text()

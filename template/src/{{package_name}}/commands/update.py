@@ -68,7 +68,9 @@ def main(vcs_ref: str | None = None, data: Sequence[str] = ()) -> list[str]:
     command += ["--vcs-ref", vcs_ref] if vcs_ref else []
     command += [f"--data={item}" for item in data]
     if subprocess.run(command, cwd=root, check=False).returncode != 0:
-        raise UpdateError("copier update failed (see above); nothing was committed, `git status` shows what changed.")
+        raise UpdateError("copier update failed (see above); nothing was committed, `git status` shows what changed. "
+                          f"A 'Validation error for question X' means {ANSWERS_FILE} holds an answer that this "
+                          f"release refuses: correct it in {ANSWERS_FILE}, commit, and run the update again.")
     try:
         conflicts = conflicted_files(root) + modify_delete_conflicts(root, copier, yaml.safe_load(answers_before))
     except RuntimeError as error:
