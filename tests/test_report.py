@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import DEFAULTS, TRACKINGS, latest_metadata, project_python, render, run
+from .helpers import ANSWER_VALUES, DEFAULTS, latest_metadata, project_python, render, run
 
 PACKAGE = "penguin_classifier"
 FIGURE_PIXELS = (960, 720)  # reporting/figures.py: FIGURE_INCHES at DPI
@@ -30,7 +30,7 @@ EXPLORATION_FIGURES = {"class_balance.png", "distributions.png", "correlations.p
 USE_DVC = {"mlflow": True, "wandb": False, "dvclive": True, "none": False}
 
 
-@pytest.fixture(scope="module", params=TRACKINGS)
+@pytest.fixture(scope="module", params=ANSWER_VALUES["tracking"])
 def reported(request, tmp_path_factory) -> tuple[Path, str]:
     """A project of each tracking option, trained, with both reports written (built once per module)."""
     tracking = request.param
