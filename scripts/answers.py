@@ -20,13 +20,14 @@ DVC_REMOTE_EXAMPLES = ["~/dvc-storage/x", "../dvc-storage", "s3://bucket/x", "gs
 
 
 def project_questions() -> dict[str, Any]:
-    """The questions a new project asks (settings, computed values and the other generators left out)."""
+    """The questions a new project asks (settings, computed and recorded values and the other generators
+    left out)."""
     documents = yaml.safe_load_all(COPIER_YML.read_text().replace("!include", "#"))
     merged: dict[str, Any] = {}
     for document in documents:
         merged.update(document or {})
     return {key: value for key, value in merged.items()
-            if not key.startswith("_") and "kind == 'project'" in str(value.get("when"))}
+            if not key.startswith("_") and "kind == 'project'" in str(value.get("when")) and value.get("ask", True)}
 
 
 def question_values(name: str) -> list[Any]:

@@ -2,10 +2,10 @@
 
 A package named like a module the project imports shadows it (a package `mlflow` breaks tracking),
 and a hand-kept list misses some. So the list is computed: render includes/dependencies.jinja for
-every answer, install the union (runtime, dev and optional extras) from PyPI into a throwaway
-environment with the template's uv, and take the top-level import names of every installed
-distribution, the dependencies of dependencies too; then add Python's keywords and the standard
-library of each supported Python found on this machine.
+every answer, install each answer's dependencies (runtime, dev and optional extras) in turn from PyPI
+into a throwaway environment with the template's uv, and take the top-level import names of every
+installed distribution, the dependencies of dependencies too; then add Python's keywords and the
+standard library of each supported Python found on this machine.
 
 Usage (from the template's root): make reserved-names
 """
@@ -37,7 +37,7 @@ UV = Path(sys.executable).parent / "uv"
 DEPENDENCY_LISTS = (
     "{%- from 'includes/dependencies.jinja' import runtime_dependencies, dev_dependencies,"
     " optional_dependencies with context -%}"
-    "{{ (runtime_dependencies + dev_dependencies + optional_dependencies.values() | sum(start=[])) | tojson }}"
+    "{{ {'base': runtime_dependencies + dev_dependencies, 'extras': optional_dependencies} | tojson }}"
 )
 # Run by an environment's Python (the throwaway one here, a generated project's in the tests):
 # its installed distributions (name==version) and the top-level import names of each.
@@ -48,6 +48,7 @@ print(json.dumps({
     "import_names": metadata.packages_distributions(),
 }))
 """
+VENV_SEED = ["pip", "setuptools", "wheel"]
 RECORDED_DISTRIBUTION = re.compile(r"^#     (?P<name>[A-Za-z0-9._-]+)==(?P<version>\S+)$", re.MULTILINE)
 
 
@@ -63,14 +64,27 @@ def dependency_lists() -> jinja2.Template:
     return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE)).from_string(DEPENDENCY_LISTS)
 
 
+def environments(answers: dict[str, Any]) -> list[list[str]]:
+    """The requirements of each environment a project with these answers can build: its dependencies
+    with the dev ones (`make env`), and with each optional extra too (`make env EXTRAS=ray`)."""
+    lists = json.loads(dependency_lists().render(**answers))
+    return [lists["base"], *(lists["base"] + extra for extra in lists["extras"].values())]
+
+
 def direct_dependencies(answers: dict[str, Any]) -> list[str]:
     """The requirements a project with these answers declares (pyproject.toml: dependencies and extras)."""
-    return json.loads(dependency_lists().render(**answers))
+    return sorted({requirement for requirements in environments(answers) for requirement in requirements})
+
+
+def dependency_sets() -> list[tuple[str, ...]]:
+    """The distinct environments that answers give, each a sorted tuple of requirements, in a stable order."""
+    return sorted({tuple(sorted(requirements)) for answers in dependency_answers()
+                   for requirements in environments(answers)})
 
 
 def every_direct_dependency() -> list[str]:
     """The requirements of every answer, each once, in a stable order."""
-    return sorted({requirement for answers in dependency_answers() for requirement in direct_dependencies(answers)})
+    return sorted({requirement for requirements in dependency_sets() for requirement in requirements})
 
 
 def distribution_name(requirement: str) -> str:
@@ -91,13 +105,29 @@ def installed_names(python: Path) -> dict[str, Any]:
                                      capture_output=True, text=True).stdout)
 
 
-def install_every_dependency(venv: Path) -> Path:
-    """A fresh environment with every answer's dependencies, from PyPI; returns its Python."""
+def install_each_environment(venv: Path) -> dict[str, Any]:
+    """Resolve and install each environment of dependency_sets in turn (as a project would: resolving
+    everything at once picks other versions, with other dependencies) into one fresh environment, from
+    PyPI, and collect what INSTALLED_NAMES_CODE reports after each."""
     shutil.rmtree(venv, ignore_errors=True)
-    subprocess.run([str(UV), "venv", "--quiet", "--seed", "--python", sys.executable, str(venv)], check=True)
-    python = venv / "bin" / "python"
-    subprocess.run([str(UV), "pip", "install", "--python", str(python), *every_direct_dependency()], check=True)
-    return python
+    subprocess.run([str(UV), "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
+    python, pins = venv / "bin" / "python", venv / "pins.txt"
+    distributions: set[str] = set()
+    import_names: dict[str, set[str]] = {}
+    sets = dependency_sets()
+    for index, requirements in enumerate(sets, 1):
+        print(f"[{index}/{len(sets)}] {len(requirements)} requirements", flush=True)
+        # pip, setuptools and wheel: what a pip + venv project's environment holds besides its dependencies
+        subprocess.run([str(UV), "pip", "compile", "--quiet", "--python", str(python), "--no-header",
+                        "--no-annotate", "--output-file", str(pins), "-"],
+                       input="\n".join([*requirements, *VENV_SEED]), text=True, check=True)
+        subprocess.run([str(UV), "pip", "sync", "--quiet", "--python", str(python), str(pins)], check=True)
+        installed = installed_names(python)
+        distributions.update(installed["distributions"])
+        for name, owners in installed["import_names"].items():
+            import_names.setdefault(name, set()).update(owners)
+    return {"distributions": sorted(distributions),
+            "import_names": {name: sorted(owners) for name, owners in sorted(import_names.items())}}
 
 
 def standard_libraries() -> dict[str, list[str]]:
@@ -132,8 +162,8 @@ def reserved_names_yml(installed: dict[str, Any], stdlibs: dict[str, list[str]])
 # - the standard-library modules (sys.stdlib_module_names) of Python {", ".join(stdlibs)};
 # - the top-level import names (importlib.metadata.packages_distributions) of every distribution a
 #   project installs for any answer (includes/dependencies.jinja: dependencies, dev and optional
-#   extras), dependencies of dependencies included. Installed on Python {platform.python_version()}, \
-{sys.platform}:
+#   extras; each answer's environments resolved on their own), dependencies of dependencies included, and pip,
+#   setuptools and wheel. Installed on Python {platform.python_version()}, {sys.platform}:
 {distributions}
 # Names starting with "_" are left out: the validators' pattern (a lowercase letter first) refuses them.
 # Included by copier.yml; a computed value, never asked.
@@ -144,10 +174,10 @@ reserved_package_names:
 {"".join(f"    {line}{chr(10)}" for line in default.splitlines())}"""
 
 
-def recorded_distributions(text: str | None = None) -> dict[str, str]:
-    """{normalized name: version} of the distributions copier/reserved-names.yml was computed from."""
+def recorded_distributions(text: str | None = None) -> set[str]:
+    """The normalized names of the distributions copier/reserved-names.yml was computed from."""
     text = RESERVED_NAMES_YML.read_text() if text is None else text
-    return {canonicalize_name(match["name"]): match["version"] for match in RECORDED_DISTRIBUTION.finditer(text)}
+    return {canonicalize_name(match["name"]) for match in RECORDED_DISTRIBUTION.finditer(text)}
 
 
 def reserved_names() -> list[str]:
@@ -160,7 +190,7 @@ def main() -> None:
     parser.add_argument("--venv", type=Path, default=TEMPLATE / "build" / "reserved-names",
                         help="throwaway environment to install every dependency into (replaced)")
     venv = parser.parse_args().venv
-    installed = installed_names(install_every_dependency(venv))
+    installed = install_each_environment(venv)
     RESERVED_NAMES_YML.write_text(reserved_names_yml(installed, standard_libraries()))
     print(f"{RESERVED_NAMES_YML.relative_to(TEMPLATE)}: {len(installed['distributions'])} distributions")
 
