@@ -162,8 +162,8 @@ def reserved_names_yml(installed: dict[str, Any], stdlibs: dict[str, list[str]])
 # - the standard-library modules (sys.stdlib_module_names) of Python {", ".join(stdlibs)};
 # - the top-level import names (importlib.metadata.packages_distributions) of every distribution a
 #   project installs for any answer (includes/dependencies.jinja: dependencies, dev and optional
-#   extras; each answer's environments resolved on their own), dependencies of dependencies included, and pip,
-#   setuptools and wheel. Installed on Python {platform.python_version()}, {sys.platform}:
+#   extras; each answer's environments resolved on their own), dependencies of dependencies included,
+#   and pip, setuptools and wheel. Installed on Python {platform.python_version()}, {sys.platform}:
 {distributions}
 # Names starting with "_" are left out: the validators' pattern (a lowercase letter first) refuses them.
 # Included by copier.yml; a computed value, never asked.
