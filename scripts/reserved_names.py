@@ -61,6 +61,7 @@ def dependency_answers() -> list[dict[str, Any]]:
 
 @functools.cache
 def dependency_lists() -> jinja2.Template:
+    """includes/dependencies.jinja's lists as JSON, rendered as copier does (the template root as loader)."""
     return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE)).from_string(DEPENDENCY_LISTS)
 
 
@@ -69,11 +70,6 @@ def environments(answers: dict[str, Any]) -> list[list[str]]:
     with the dev ones (`make env`), and with each optional extra too (`make env EXTRAS=ray`)."""
     lists = json.loads(dependency_lists().render(**answers))
     return [lists["base"], *(lists["base"] + extra for extra in lists["extras"].values())]
-
-
-def direct_dependencies(answers: dict[str, Any]) -> list[str]:
-    """The requirements a project with these answers declares (pyproject.toml: dependencies and extras)."""
-    return sorted({requirement for requirements in environments(answers) for requirement in requirements})
 
 
 def dependency_sets() -> list[tuple[str, ...]]:
