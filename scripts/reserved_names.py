@@ -106,22 +106,29 @@ def install_each_environment(venv: Path) -> dict[str, Any]:
     everything at once picks other versions, with other dependencies) into one fresh environment, from
     PyPI, and collect what INSTALLED_NAMES_CODE reports after each."""
     shutil.rmtree(venv, ignore_errors=True)
-    subprocess.run([str(UV), "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python, pins = venv / "bin" / "python", venv / "pins.txt"
     distributions: set[str] = set()
     import_names: dict[str, set[str]] = {}
-    sets = dependency_sets()
-    for index, requirements in enumerate(sets, 1):
-        print(f"[{index}/{len(sets)}] {len(requirements)} requirements", flush=True)
-        # pip, setuptools and wheel: what a pip + venv project's environment holds besides its dependencies
-        subprocess.run([str(UV), "pip", "compile", "--quiet", "--python", str(python), "--no-header",
-                        "--no-annotate", "--output-file", str(pins), "-"],
-                       input="\n".join([*requirements, *VENV_SEED]), text=True, check=True)
-        subprocess.run([str(UV), "pip", "sync", "--quiet", "--python", str(python), str(pins)], check=True)
+
+    def collect() -> None:
         installed = installed_names(python)
         distributions.update(installed["distributions"])
         for name, owners in installed["import_names"].items():
             import_names.setdefault(name, set()).update(owners)
+
+    # What `python -m venv` installs, a pip + venv project's start: this Python's bundled pip and
+    # setuptools (with pkg_resources, which newer setuptools releases dropped).
+    collect()
+    sets = dependency_sets()
+    for index, requirements in enumerate(sets, 1):
+        print(f"[{index}/{len(sets)}] {len(requirements)} requirements", flush=True)
+        # pip, setuptools and wheel at their newest too: a pip + venv project may upgrade them
+        subprocess.run([str(UV), "pip", "compile", "--quiet", "--python", str(python), "--no-header",
+                        "--no-annotate", "--output-file", str(pins), "-"],
+                       input="\n".join([*requirements, *VENV_SEED]), text=True, check=True)
+        subprocess.run([str(UV), "pip", "sync", "--quiet", "--python", str(python), str(pins)], check=True)
+        collect()
     return {"distributions": sorted(distributions),
             "import_names": {name: sorted(owners) for name, owners in sorted(import_names.items())}}
 
@@ -159,7 +166,8 @@ def reserved_names_yml(installed: dict[str, Any], stdlibs: dict[str, list[str]])
 # - the top-level import names (importlib.metadata.packages_distributions) of every distribution a
 #   project installs for any answer (includes/dependencies.jinja: dependencies, dev and optional
 #   extras; each answer's environments resolved on their own), dependencies of dependencies included,
-#   and pip, setuptools and wheel. Installed on Python {platform.python_version()}, {sys.platform}:
+#   and what `python -m venv` and pip, setuptools and wheel install. Installed on Python \
+{platform.python_version()}, {sys.platform}:
 {distributions}
 # Names starting with "_" are left out: the validators' pattern (a lowercase letter first) refuses them.
 # Included by copier.yml; a computed value, never asked.
