@@ -17,7 +17,7 @@ UV_PIN := $(shell grep -E '^uv==' requirements/dev.lock)
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help env demo test test-fast lint bench clean
+.PHONY: help env demo test test-fast lint bench reserved-names clean
 
 #################################################################################
 # COMMANDS                                                                      #
@@ -52,11 +52,14 @@ test: $(STAMP) ## Run the whole suite: questions, rendering matrix, generated pr
 test-fast: $(STAMP) ## Run the suite without the slow end-to-end tests
 	PATH="$(abspath $(VENV)/bin):$$PATH" $(VPY) -m pytest -m "not e2e" $(PYTEST_ARGS)
 
-lint: $(STAMP) ## Lint hooks, tests and benchmarks with flake8
-	$(VPY) -m flake8 hooks tests bench
+lint: $(STAMP) ## Lint hooks, scripts, tests and benchmarks with flake8
+	$(VPY) -m flake8 hooks scripts tests bench
 
 bench: $(STAMP) ## Run the benchmarks and print their figures
 	PATH="$(abspath $(VENV)/bin):$$PATH" $(VPY) bench/run.py
+
+reserved-names: $(STAMP) ## Rewrite copier/reserved-names.yml from every answer's dependencies (installs them into build/)
+	$(VPY) -m scripts.reserved_names
 
 clean: ## Remove build output and caches (keeps .venv)
 	rm -rf build .pytest_cache

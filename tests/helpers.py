@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -13,22 +15,35 @@ from pathlib import Path
 from typing import Any
 
 import copier
-import yaml
 
-TEMPLATE = Path(__file__).resolve().parents[1]
-COPIER_YML = TEMPLATE / "copier.yml"
+from scripts.answers import TEMPLATE, project_questions, question_values  # noqa: F401 (project_questions: tests)
+from scripts.reserved_names import INSTALLED_NAMES_CODE, reservable, reserved_names
+
 TOOLS_BIN = Path(sys.executable).parent  # the template's .venv/bin: copier, uv, flake8
 
-LICENSES = ["Apache-2.0", "MIT", "BSD-3-Clause", "Proprietary"]
-ENV_MANAGERS = ["uv", "pip", "conda"]
-PYTHON_VERSIONS = ["3.10", "3.11", "3.12", "3.13"]
-TRACKINGS = ["mlflow", "wandb", "dvclive", "none"]
-APIS = ["fastapi", "flask", "none"]
-CIS = ["github", "gitlab", "none"]
+# The questions whose every pair of values the render matrix covers: every choice and yes/no question
+# of a project, except the cml_* machine settings (asked only with cml; tests/test_ci.py covers them).
+MATRIX_QUESTIONS = ["license", "env_manager", "python_version", "include_example", "use_dvc", "tracking", "api",
+                    "docker", "ci", "cml"]
+ANSWER_VALUES = {question: question_values(question) for question in MATRIX_QUESTIONS}  # from copier.yml
 DEFAULTS: dict[str, Any] = {
     "license": "Apache-2.0", "env_manager": "uv", "python_version": "3.11", "include_example": True,
     "use_dvc": True, "tracking": "mlflow", "api": "fastapi", "docker": True,
     "ci": "github", "cml": True,
+}
+# Projects whose own `make test` the suite runs, in the modules that build their environments anyway
+# (test_e2e.py, test_report.py); together they take every value of api, tracking, use_dvc and
+# include_example (tests/test_render.py checks it).
+MAKE_TEST_PROJECTS: dict[str, dict[str, Any]] = {
+    "e2e-default": dict(DEFAULTS),
+    # python_version 3.10 built with the machine's newer python3: requires-python must accept it
+    "e2e-stubs": {**DEFAULTS, "include_example": False, "env_manager": "pip", "license": "MIT",
+                  "python_version": "3.10", "use_dvc": False, "cml": False, "tracking": "none", "api": "flask"},
+    # one per tracking, trained and reported; `make report` with and without `dvc repro`
+    "report-mlflow": {**DEFAULTS, "tracking": "mlflow"},
+    "report-wandb": {**DEFAULTS, "tracking": "wandb", "use_dvc": False, "cml": False, "api": "none"},
+    "report-dvclive": {**DEFAULTS, "tracking": "dvclive"},
+    "report-none": {**DEFAULTS, "tracking": "none", "use_dvc": False, "cml": False},
 }
 
 
@@ -56,25 +71,18 @@ def run(command: list[str] | str, cwd: Path, timeout: int = 900, check: bool = T
 
 
 def is_valid(answers: dict[str, Any]) -> bool:
-    """Which answer combinations the template supports.
-
-    The one rule: DVCLive tracking writes metrics for DVC to read, so it needs use_dvc (copier.yml's
-    validator on `tracking` rejects the other case). Every license, env_manager, python_version and
-    include_example value combines with everything else. A new restriction adds its rule here.
-    The CML cloud-training workflow trains with `dvc repro` from GitHub Actions: cml needs use_dvc and
-    ci github (copier asks it only then; answers without ci or cml take their defaults).
+    """Which answer combinations the template supports: each answer one of copier.yml's values, and
+    the one cross-question rule of copier.yml, written out here:
+    - DVCLive writes metrics for DVC to read: tracking dvclive needs use_dvc (the `tracking` validator);
+    - the CML cloud-training workflow trains with `dvc repro` from GitHub Actions: cml needs use_dvc
+      and ci github (copier asks it only then; answers without ci or cml take their defaults).
+    Every other value combines with everything else. A new restriction adds its rule here.
     """
+    ci = answers.get("ci", DEFAULTS["ci"])
     return (
-        answers["license"] in LICENSES
-        and answers["env_manager"] in ENV_MANAGERS
-        and answers["python_version"] in PYTHON_VERSIONS
-        and isinstance(answers["include_example"], bool)
-        and answers["tracking"] in TRACKINGS
+        all(answers[question] in values for question, values in ANSWER_VALUES.items() if question in answers)
         and (answers["tracking"] != "dvclive" or answers["use_dvc"])
-        and answers["api"] in APIS
-        and isinstance(answers["docker"], bool)
-        and answers.get("ci", "github") in CIS
-        and (not answers.get("cml") or (answers["use_dvc"] and answers.get("ci", "github") == "github"))
+        and (not answers.get("cml") or (answers["use_dvc"] and ci == "github"))
     )
 
 
@@ -87,40 +95,49 @@ def runnable_here(answers: dict[str, Any]) -> bool:
     return answers["env_manager"] != "conda"
 
 
-def render_matrix() -> list[dict[str, Any]]:
-    """A covering subset of all combinations: every tracking with and without DVC, every license
-    with and without the example, env_manager and python_version cycling so each value appears."""
-    combos = [dict(DEFAULTS)]
-    pairs = list(itertools.product(TRACKINGS, [True, False]))
-    for index, (license_, example) in enumerate(itertools.product(LICENSES, [True, False])):
-        tracking, use_dvc = pairs[index % len(pairs)]
-        combos.append({
-            "license": license_, "include_example": example,
-            "env_manager": ENV_MANAGERS[index % len(ENV_MANAGERS)],
-            "python_version": PYTHON_VERSIONS[index % len(PYTHON_VERSIONS)],
-            "tracking": tracking, "use_dvc": use_dvc or tracking == "dvclive",
-            "api": APIS[index % len(APIS)], "docker": index % 2 == 0,
-        })
-    return [combo for combo in combos if is_valid(combo)]
+def answer_pairs(answers: dict[str, Any]) -> set[tuple[tuple[str, Any], tuple[str, Any]]]:
+    """The pairs of (question, value) that one combination of answers covers."""
+    return set(itertools.combinations([(question, answers[question]) for question in MATRIX_QUESTIONS], 2))
+
+
+def valid_combinations() -> list[dict[str, Any]]:
+    """Every combination of MATRIX_QUESTIONS' values that is_valid accepts."""
+    combinations = (dict(zip(ANSWER_VALUES, values)) for values in itertools.product(*ANSWER_VALUES.values()))
+    return [answers for answers in combinations if is_valid(answers)]
+
+
+@functools.cache
+def render_matrix(orders: int = 8) -> tuple[dict[str, Any], ...]:
+    """An all-pairs covering set: the defaults, then, greedily, the valid combination that covers the most
+    pairs of answer values not yet covered, until every pair that some valid combination has is covered.
+    Greedy depends on the order candidates are tried in (ties go to the first): a few fixed shuffles are
+    tried and the smallest set kept. Pairs are bits of an integer, so each round scores every candidate fast."""
+    candidates = valid_combinations()
+    bits: dict[Any, int] = {}
+    masks = [sum(1 << bits.setdefault(pair, len(bits)) for pair in answer_pairs(answers)) for answers in candidates]
+    after_defaults = ((1 << len(bits)) - 1) & ~sum(1 << bits[pair] for pair in answer_pairs(DEFAULTS))
+    best: list[int] = []
+    for seed in range(orders):
+        order = list(range(len(candidates)))
+        random.Random(seed).shuffle(order)
+        chosen, uncovered = [], after_defaults
+        while uncovered and (not best or len(chosen) < len(best)):
+            pick = max(order, key=lambda index: (masks[index] & uncovered).bit_count())
+            chosen.append(pick)
+            uncovered &= ~masks[pick]
+        if not uncovered and (not best or len(chosen) < len(best)):
+            best = chosen
+    return (dict(DEFAULTS), *(candidates[index] for index in best))
 
 
 def combo_id(answers: dict[str, Any]) -> str:
-    """Readable test id, e.g. MIT-stubs-pip-py3.12."""
+    """Readable test id, e.g. MIT-stubs-pip-py3.12-wandb-nodvc-flask-docker-gitlab-nocml."""
     example = "example" if answers["include_example"] else "stubs"
     dvc = "dvc" if answers["use_dvc"] else "nodvc"
     docker = "docker" if answers["docker"] else "nodocker"
+    cml = "cml" if answers.get("cml", DEFAULTS["cml"]) else "nocml"
     return (f"{answers['license']}-{example}-{answers['env_manager']}-py{answers['python_version']}"
-            f"-{answers['tracking']}-{dvc}-{answers['api']}-{docker}")
-
-
-def project_questions() -> dict[str, Any]:
-    """The questions a new project asks (settings, computed values and the other generators left out)."""
-    documents = yaml.safe_load_all(COPIER_YML.read_text().replace("!include", "#"))
-    merged: dict[str, Any] = {}
-    for document in documents:
-        merged.update(document or {})
-    return {key: value for key, value in merged.items()
-            if not key.startswith("_") and "kind == 'project'" in str(value.get("when"))}
+            f"-{answers['tracking']}-{dvc}-{answers['api']}-{docker}-{answers.get('ci', DEFAULTS['ci'])}-{cml}")
 
 
 def copier_copy(root: Path, answers: dict[str, Any], **extra: Any) -> Path:
@@ -136,6 +153,16 @@ def copier_copy(root: Path, answers: dict[str, Any], **extra: Any) -> Path:
 def project_python(root: Path, code: str, *args: str) -> str:
     """Run code with the project's own interpreter (it has pandas, mlflow...; the template's has not)."""
     return run([str(root / ".venv" / "bin" / "python"), "-c", code, *args], cwd=root).stdout.strip()
+
+
+def assert_import_names_are_reserved(root: Path, project_slug: str = "penguin-classifier") -> None:
+    """Every top-level import name that the project's environment installs (the project's own aside)
+    is one copier/reserved-names.yml reserves, so that no package, step or plugin name shadows it."""
+    installed = json.loads(project_python(root, INSTALLED_NAMES_CODE))["import_names"]
+    reserved = set(reserved_names())
+    unreserved = {name: distributions for name, distributions in installed.items()
+                  if reservable(name) and name not in reserved and distributions != [project_slug]}
+    assert not unreserved, f"not in copier/reserved-names.yml (run make reserved-names): {unreserved}"
 
 
 def latest_metadata(root: Path) -> dict:

@@ -18,16 +18,12 @@ import jsonschema
 import pytest
 import yaml
 
-from .helpers import DEFAULTS, bare_machine, combo_id, copier_copy, latest_metadata, project_python, run
+from .helpers import (MAKE_TEST_PROJECTS, assert_import_names_are_reserved, bare_machine, combo_id, copier_copy,
+                      latest_metadata, project_python, run)
 
 pytestmark = pytest.mark.e2e
 PACKAGE = "penguin_classifier"
-PROJECTS = [
-    dict(DEFAULTS),
-    # python_version 3.10 built with the machine's newer python3: requires-python must accept it
-    {**DEFAULTS, "include_example": False, "env_manager": "pip", "license": "MIT", "python_version": "3.10",
-     "use_dvc": False, "tracking": "none", "api": "flask"},
-]
+PROJECTS = [MAKE_TEST_PROJECTS["e2e-default"], MAKE_TEST_PROJECTS["e2e-stubs"]]
 FREE_TEXT = {"description": 'Churn model: predicts who "leaves" #1 at $HOME \\ {{ x }} 😀',
              "author_name": "Zoë \"ML\" O'Brien, Co. & $USER \\"}
 
@@ -58,6 +54,11 @@ def test_make_env_works_on_a_bare_machine_and_only_once(project):
     assert metadata["Summary"] == FREE_TEXT["description"]
     assert email.utils.parseaddr(metadata["Author-email"]) == (FREE_TEXT["author_name"], "you@example.com")
     assert ".tools/" in (root / ".gitignore").read_text()
+
+
+def test_every_installed_import_name_is_reserved(project):
+    root, *_ = project
+    assert_import_names_are_reserved(root)
 
 
 def count_test_files(root: Path) -> int:

@@ -11,7 +11,8 @@ import tomllib
 import pytest
 import yaml
 
-from .helpers import combo_id, render, render_matrix, run
+from .helpers import (MAKE_TEST_PROJECTS, MATRIX_QUESTIONS, answer_pairs, combo_id, is_valid,
+                      project_questions, question_values, render, render_matrix, run, valid_combinations)
 
 MATRIX = render_matrix()
 JINJA_MARKERS = re.compile(r"(?<!\$){{|{%|%}|{#|#}")  # "}}" alone is valid JSON; "${{" is a GitHub expression
@@ -21,6 +22,35 @@ MAKE_TARGETS = ["help", "env", "data", "train", "predict", "evaluate", "export",
                 "check", "clean", "pytest", "create-environment", "requirements", "generate_dataset",
                 "prediction", "count_report_files", "count_test_files", "init", "init-train", "update", "check-update",
                 "tune", "pipeline"]
+
+
+def test_matrix_questions_are_every_choice_and_yes_no_question():
+    asked_only_with_cml = {name for name, question in project_questions().items() if "and cml" in question["when"]}
+    choice_questions = {name for name, question in project_questions().items()
+                        if "choices" in question or question["type"] == "bool"}
+    assert set(MATRIX_QUESTIONS) == choice_questions - asked_only_with_cml
+
+
+def test_matrix_covers_every_valid_pair_of_answer_values():
+    every_valid_pair = set().union(*map(answer_pairs, valid_combinations()))
+    assert set().union(*map(answer_pairs, MATRIX)) == every_valid_pair
+    assert all(is_valid(answers) for answers in MATRIX)
+    assert len(MATRIX) <= 24, "keep the matrix small: each combination renders and runs this module's checks"
+
+
+def test_is_valid_applies_the_documented_rules():
+    assert not is_valid({**MATRIX[0], "tracking": "dvclive", "use_dvc": False})
+    assert not is_valid({**MATRIX[0], "cml": True, "ci": "gitlab"})
+    assert not is_valid({**MATRIX[0], "cml": True, "use_dvc": False, "tracking": "none"})
+    assert not is_valid({**MATRIX[0], "api": "django"})
+    assert is_valid({**MATRIX[0], "cml": False, "ci": "gitlab", "use_dvc": False, "tracking": "wandb"})
+
+
+def test_make_test_runs_for_every_api_tracking_use_dvc_and_example_value():
+    for question in ["api", "tracking", "use_dvc", "include_example"]:
+        tested = {answers[question] for answers in MAKE_TEST_PROJECTS.values()}
+        assert tested == set(question_values(question)), question
+    assert all(is_valid(answers) for answers in MAKE_TEST_PROJECTS.values())
 
 
 @pytest.fixture(scope="module", params=MATRIX, ids=combo_id)
@@ -105,6 +135,18 @@ def test_parago_yml_follows_the_parago_schema(project):
     for command in [commands["data"]["load"], commands["data"]["clean"], commands["train"], commands["export"],
                     commands["deploy"], *parago["tasks"].values()]:
         assert command.startswith("python -m penguin_classifier "), command
+
+
+def test_answers_choose_their_files(project):
+    root, answers = project
+    github = root / ".github" / "workflows"
+    assert (github / "ci.yml").is_file() is (answers["ci"] == "github")
+    assert (github / "cml.yaml").is_file() is answers["cml"]
+    assert (root / ".gitlab-ci.yml").is_file() is (answers["ci"] == "gitlab")
+    assert (root / "dvc.yaml").is_file() is answers["use_dvc"]
+    assert (root / "MLproject").is_file() is (answers["tracking"] == "mlflow")
+    assert (root / "docker-compose.yml").is_file() is answers["docker"]
+    assert (root / "Dockerfile.api").is_file() is (answers["docker"] and answers["api"] != "none")
 
 
 def test_make_help_lists_every_target_with_a_description(project):

@@ -20,22 +20,20 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import DEFAULTS, TRACKINGS, latest_metadata, project_python, render, run
+from .helpers import ANSWER_VALUES, DEFAULTS, MAKE_TEST_PROJECTS, latest_metadata, project_python, render, run
 
 PACKAGE = "penguin_classifier"
 FIGURE_PIXELS = (960, 720)  # reporting/figures.py: FIGURE_INCHES at DPI
 REPORT_FIGURES = {"confusion_matrix.png", "roc_curves.png", "feature_importance.png", "class_balance.png"}
 EXPLORATION_FIGURES = {"class_balance.png", "distributions.png", "correlations.png"}
-# DVCLive needs DVC; the others run without it, so `make report` is covered with and without `dvc repro`.
-USE_DVC = {"mlflow": True, "wandb": False, "dvclive": True, "none": False}
 
 
-@pytest.fixture(scope="module", params=TRACKINGS)
+@pytest.fixture(scope="module", params=ANSWER_VALUES["tracking"])
 def reported(request, tmp_path_factory) -> tuple[Path, str]:
-    """A project of each tracking option, trained, with both reports written (built once per module)."""
+    """A project of each tracking option (helpers.MAKE_TEST_PROJECTS: with and without DVC, one without an
+    API), trained, with both reports written (built once per module)."""
     tracking = request.param
-    root = render(tmp_path_factory.mktemp(f"report-{tracking}") / "project",
-                  **{**DEFAULTS, "python_version": "3.11", "tracking": tracking, "use_dvc": USE_DVC[tracking]})
+    root = render(tmp_path_factory.mktemp(f"report-{tracking}") / "project", **MAKE_TEST_PROJECTS[f"report-{tracking}"])
     # Committed first, as the project's README asks (DVCLive refuses a repository without commits).
     run(["git", "add", "-A"], cwd=root)
     run(["git", "commit", "--quiet", "-m", "Start from template"], cwd=root)
@@ -139,8 +137,9 @@ def test_report_follows_the_latest_model(reported):
     params.write_text(params.read_text().replace("cv_folds: 5", "cv_folds: 2"))
     template = root / "reports" / "report.template.md"
     template.write_text(template.read_text().replace("## Metrics", "## Metrics\n\nOur conclusion: ship it ($$0)."))
-    result = run(["make", "report"] if USE_DVC[tracking] else ["make", "train", "report"], cwd=root)
-    if USE_DVC[tracking]:
+    use_dvc = MAKE_TEST_PROJECTS[f"report-{tracking}"]["use_dvc"]
+    result = run(["make", "report"] if use_dvc else ["make", "train", "report"], cwd=root)
+    if use_dvc:
         assert "Running stage 'train'" in result.stdout and "Running stage 'report'" in result.stdout
     after = latest_metadata(root)["model"]["version"]
     assert after != before and after in (root / "reports" / "report.md").read_text()

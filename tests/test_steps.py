@@ -198,6 +198,7 @@ def copy_step(root: Path, data: dict, src: Path = TEMPLATE, vcs_ref: str | None 
 
 @pytest.mark.parametrize("data, message", [
     ({"name": "class"}, "Python keyword"),
+    ({"name": "mlflow"}, "a module of a dependency"),
     ({"name": "Featurize"}, "lowercase Python identifier"),
     ({"name": "train"}, "built-in step"),
     ({"name": "featurize"}, "already exists"),

@@ -16,18 +16,20 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .helpers import DEFAULTS, combo_id, copier_copy, free_port, is_valid, latest_metadata, project_python, run
+from .helpers import (DEFAULTS, assert_import_names_are_reserved, combo_id, copier_copy, free_port,
+                      is_valid, latest_metadata, project_python, run)
 from .template_repo import commit_and_tag
 
 pytestmark = pytest.mark.e2e
 PACKAGE = "penguin_classifier"
-COMBOS = [c for c in ({**DEFAULTS, "tracking": t, "use_dvc": d}
+COMBOS = [c for c in ({**DEFAULTS, "tracking": t, "use_dvc": d, "cml": d}
                       for t in ["mlflow", "wandb", "dvclive", "none"] for d in [True, False]) if is_valid(c)]
 WANDB_READER = Path(__file__).with_name("wandb_offline_run.py")
 
 
-def render_and_build(root: Path, answers: dict, remote: Path) -> Path:
-    copier_copy(root, answers, **({"dvc_remote": remote} if answers["use_dvc"] else {}))
+def render_and_build(root: Path, answers: dict, remote: Path | None) -> Path:
+    """Render (with this DVC remote; None: the default one, under ~), build the environment, commit."""
+    copier_copy(root, answers, **({"dvc_remote": remote} if answers["use_dvc"] and remote else {}))
     edit_params(root, lambda p: p["train"].update(cv_folds=2))
     run(["make", "env"], cwd=root)
     commit_and_tag(root, None, "Start from template")
@@ -117,19 +119,36 @@ def test_metrics_and_plots_are_readable(trained):
         assert "dvclive/plots/sklearn/confusion_matrix.json" in plots
 
 
+def test_every_installed_import_name_is_reserved(trained):
+    root, *_ = trained
+    assert_import_names_are_reserved(root)
+
+
 DVC_PROJECT = {**DEFAULTS, "tracking": "none"}
 
 
 @pytest.fixture(scope="module")
 def dvc_project(tmp_path_factory):
     base = tmp_path_factory.mktemp("dvc")
-    root = render_and_build(base / "project", DVC_PROJECT, base / "dvc-remote")
+    root = render_and_build(base / "project", DVC_PROJECT, None)  # the default remote, under HOME
     first = run(["make", "repro"], cwd=root)
     return root, base, first
 
 
+def with_home(base: Path) -> dict[str, str]:
+    """A HOME of the test's own, for the default remote `~/dvc-storage/<slug>`."""
+    return {"HOME": str(base / "home")}
+
+
 def dvc(root: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return run([str(root / ".venv" / "bin" / "dvc"), *args], cwd=cwd or root, env=in_env(root))
+    base = root.parent
+    return run([str(root / ".venv" / "bin" / "dvc"), *args], cwd=cwd or root, env={**in_env(root), **with_home(base)})
+
+
+def remote_objects(folder: Path) -> set[str]:
+    """The objects a DVC 3 remote or cache folder holds (files/md5/ab/cdef...)."""
+    objects = folder / "files" / "md5"
+    return {str(path.relative_to(objects)) for path in objects.rglob("*") if path.is_file()}
 
 
 def stages_run(output: str) -> list[str]:
@@ -166,13 +185,30 @@ def test_push_then_pull_into_a_fresh_clone_restores_data_and_model(dvc_project):
     root, base, _ = dvc_project
     run(["make", "repro"], cwd=root)
     commit_and_tag(root, None, "Pipeline outputs")
-    run(["make", "push"], cwd=root)
+    run(["make", "push"], cwd=root, env=with_home(base))
+    pushed = remote_objects(base / "home" / "dvc-storage" / "penguin-classifier")
+    assert pushed and pushed <= remote_objects(root / ".dvc" / "cache")
     clone = base / "clone"
     run(["git", "clone", "--quiet", str(root), str(clone)], cwd=base)
     dvc(root, "pull", cwd=clone)
     metadata = latest_metadata(root)
     for relative in [metadata["model"]["path"], metadata["data"]["train"]["path"], "data/raw/penguins.csv"]:
         assert (clone / relative).read_bytes() == (root / relative).read_bytes(), relative
+
+
+def test_a_relative_remote_is_relative_to_the_project_folder(dvc_project, tmp_path):
+    """As the README says: dvc_remote=../x is x next to the project, not inside it (DVC itself reads a
+    relative url from .dvc/). The project's .dvc/config is swapped for that answer's, then restored."""
+    root, base, _ = dvc_project
+    rendered = copier_copy(tmp_path / "project", DVC_PROJECT, dvc_remote="../relative-remote")
+    (root / ".dvc" / "config").write_text((rendered / ".dvc" / "config").read_text())
+    try:
+        run(["make", "push"], cwd=root)
+    finally:
+        run(["git", "checkout", ".dvc/config"], cwd=root)
+    pushed = remote_objects(base / "relative-remote")
+    assert pushed and pushed <= remote_objects(root / ".dvc" / "cache")
+    assert not (root / "relative-remote").exists() and not (root / ".dvc" / "relative-remote").exists()
 
 
 MLFLOW_PROJECT = {**DEFAULTS, "use_dvc": False}

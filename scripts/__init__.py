@@ -1,0 +1,1 @@
+"""Maintenance scripts of the template (run by its Makefile), importable by its tests."""
