@@ -31,19 +31,24 @@ DEFAULTS: dict[str, Any] = {
     "use_dvc": True, "tracking": "mlflow", "api": "fastapi", "docker": True,
     "ci": "github", "cml": True,
 }
+# The projects of tests/test_report.py: one per tracking, trained and reported; `make report` with and
+# without `dvc repro`, and one without an API.
+REPORT_PROJECTS: dict[str, dict[str, Any]] = {
+    "report-mlflow": {**DEFAULTS, "tracking": "mlflow"},
+    "report-wandb": {**DEFAULTS, "tracking": "wandb", "use_dvc": False, "cml": False, "api": "none"},
+    "report-dvclive": {**DEFAULTS, "tracking": "dvclive"},
+    "report-none": {**DEFAULTS, "tracking": "none", "use_dvc": False, "cml": False},
+}
 # Projects whose own `make test` the suite runs, in the modules that build their environments anyway
 # (test_e2e.py, test_report.py); together they take every value of api, tracking, use_dvc and
-# include_example (tests/test_render.py checks it).
+# include_example (tests/test_render.py checks it), each project's suite run once.
 MAKE_TEST_PROJECTS: dict[str, dict[str, Any]] = {
     "e2e-default": dict(DEFAULTS),
     # python_version 3.10 built with the machine's newer python3: requires-python must accept it
     "e2e-stubs": {**DEFAULTS, "include_example": False, "env_manager": "pip", "license": "MIT",
                   "python_version": "3.10", "use_dvc": False, "cml": False, "tracking": "none", "api": "flask"},
-    # one per tracking, trained and reported; `make report` with and without `dvc repro`
-    "report-mlflow": {**DEFAULTS, "tracking": "mlflow"},
-    "report-wandb": {**DEFAULTS, "tracking": "wandb", "use_dvc": False, "cml": False, "api": "none"},
-    "report-dvclive": {**DEFAULTS, "tracking": "dvclive"},
-    "report-none": {**DEFAULTS, "tracking": "none", "use_dvc": False, "cml": False},
+    "report-wandb": REPORT_PROJECTS["report-wandb"],
+    "report-dvclive": REPORT_PROJECTS["report-dvclive"],
 }
 
 

@@ -28,7 +28,7 @@ from dockerfile_parse import DockerfileParser
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 from markdown_it import MarkdownIt
 
-from .helpers import LICENSES, TEMPLATE, TOOLS_BIN, render, run
+from .helpers import ANSWER_VALUES, TEMPLATE, TOOLS_BIN, render, run
 from .test_render import text_files
 
 ISSUE_DESCRIPTION = 'Churn model: predicts who "leaves"'
@@ -104,7 +104,7 @@ def markdown_blocks(text: str) -> list[tuple[str, str]]:
 
 @PROPERTY
 @given(description=ONE_LINE, author_name=ONE_LINE, api=st.sampled_from(["fastapi", "flask"]),
-       license_=st.sampled_from(LICENSES))
+       license_=st.sampled_from(ANSWER_VALUES["license"]))
 @example(description=ISSUE_DESCRIPTION, author_name="Zoë O'Brien, \"ML\" <team> \\", api="fastapi",
          license_="MIT")
 @example(description="# {{ 1 + 1 }} {% raw %} $HOME `x` *y* <b>&amp; 1. 😀 e\u0301 C:\\", author_name="${USER}",

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import ANSWER_VALUES, DEFAULTS, MAKE_TEST_PROJECTS, latest_metadata, project_python, render, run
+from .helpers import (ANSWER_VALUES, DEFAULTS, MAKE_TEST_PROJECTS, REPORT_PROJECTS, latest_metadata, project_python,
+                      render, run)
 
 PACKAGE = "penguin_classifier"
 FIGURE_PIXELS = (960, 720)  # reporting/figures.py: FIGURE_INCHES at DPI
@@ -30,10 +31,10 @@ EXPLORATION_FIGURES = {"class_balance.png", "distributions.png", "correlations.p
 
 @pytest.fixture(scope="module", params=ANSWER_VALUES["tracking"])
 def reported(request, tmp_path_factory) -> tuple[Path, str]:
-    """A project of each tracking option (helpers.MAKE_TEST_PROJECTS: with and without DVC, one without an
+    """A project of each tracking option (helpers.REPORT_PROJECTS: with and without DVC, one without an
     API), trained, with both reports written (built once per module)."""
     tracking = request.param
-    root = render(tmp_path_factory.mktemp(f"report-{tracking}") / "project", **MAKE_TEST_PROJECTS[f"report-{tracking}"])
+    root = render(tmp_path_factory.mktemp(f"report-{tracking}") / "project", **REPORT_PROJECTS[f"report-{tracking}"])
     # Committed first, as the project's README asks (DVCLive refuses a repository without commits).
     run(["git", "add", "-A"], cwd=root)
     run(["git", "commit", "--quiet", "-m", "Start from template"], cwd=root)
@@ -107,7 +108,10 @@ def test_report_metrics_table_equals_metrics_json_and_metadata(reported):
     assert "344 rows (training and hold-out), 8 columns." in report
 
 
+# The projects' own suites run once each: here for those that helpers.MAKE_TEST_PROJECTS takes from this module.
 @pytest.mark.e2e
+@pytest.mark.parametrize("reported", [name.removeprefix("report-") for name in MAKE_TEST_PROJECTS
+                                      if name.startswith("report-")], indirect=True)
 def test_with_both_reports_make_test_warns_about_nothing(reported):
     root, _ = reported
     result = run(["make", "test"], cwd=root)
@@ -137,7 +141,7 @@ def test_report_follows_the_latest_model(reported):
     params.write_text(params.read_text().replace("cv_folds: 5", "cv_folds: 2"))
     template = root / "reports" / "report.template.md"
     template.write_text(template.read_text().replace("## Metrics", "## Metrics\n\nOur conclusion: ship it ($$0)."))
-    use_dvc = MAKE_TEST_PROJECTS[f"report-{tracking}"]["use_dvc"]
+    use_dvc = REPORT_PROJECTS[f"report-{tracking}"]["use_dvc"]
     result = run(["make", "report"] if use_dvc else ["make", "train", "report"], cwd=root)
     if use_dvc:
         assert "Running stage 'train'" in result.stdout and "Running stage 'report'" in result.stdout
