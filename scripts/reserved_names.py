@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +157,7 @@ def reserved_names_yml(installed: dict[str, Any], stdlibs: dict[str, list[str]])
     """The text of copier/reserved-names.yml: where the names come from, then the sorted names."""
     names = set(keyword.kwlist) | {name for names in stdlibs.values() for name in names}
     names |= set(installed["import_names"])
-    default = yaml.safe_dump(sorted(name for name in names if reservable(name)), default_flow_style=False)
+    stdlib = {name for names in stdlibs.values() for name in names}
     distributions = "\n".join(f"#     {distribution}" for distribution in installed["distributions"])
     return f"""\
 # Names a generated package, step or plugin may not take: shadowing any of them breaks imports in
@@ -170,12 +171,21 @@ def reserved_names_yml(installed: dict[str, Any], stdlibs: dict[str, list[str]])
 {platform.python_version()}, {sys.platform}:
 {distributions}
 # Names starting with "_" are left out: the validators' pattern (a lowercase letter first) refuses them.
-# Included by copier.yml; a computed value, never asked.
-reserved_package_names:
-  type: yaml
-  when: false
-  default:
-{"".join(f"    {line}{chr(10)}" for line in default.splitlines())}"""
+# Included by copier.yml; computed values, never asked. reserved_keywords and reserved_standard_library
+# repeat the names of those two rules, so that the validators say which rule refused a name.
+# Each list is one JSON string, not a YAML list: copier renders every item of a list default as a
+# template (seconds per render for thousands of names), and a string only once.
+{computed_list("reserved_package_names", names)}\
+{computed_list("reserved_keywords", set(keyword.kwlist))}\
+{computed_list("reserved_standard_library", stdlib)}"""
+
+
+def computed_list(key: str, names: set[str]) -> str:
+    """A never-asked copier value holding the sorted reservable names as a folded JSON string."""
+    items = textwrap.wrap(", ".join(json.dumps(name) for name in sorted(filter(reservable, names))), 110,
+                          break_on_hyphens=False)
+    lines = "".join(f"    {line}\n" for line in items)
+    return f"{key}:\n  type: yaml\n  when: false\n  default: >-\n    [\n{lines}    ]\n"
 
 
 def recorded_distributions(text: str | None = None) -> set[str]:
@@ -186,7 +196,7 @@ def recorded_distributions(text: str | None = None) -> set[str]:
 
 def reserved_names() -> list[str]:
     """The names copier/reserved-names.yml reserves (what copier.yml's validators read)."""
-    return yaml.safe_load(RESERVED_NAMES_YML.read_text())["reserved_package_names"]["default"]
+    return json.loads(yaml.safe_load(RESERVED_NAMES_YML.read_text())["reserved_package_names"]["default"])
 
 
 def main() -> None:

@@ -14,12 +14,6 @@ os.environ.update({
 })
 
 
-@pytest.fixture(scope="session")
-def rendered_root(tmp_path_factory: pytest.TempPathFactory):
-    """A session-wide folder for rendered projects that several tests read."""
-    return tmp_path_factory.mktemp("rendered")
-
-
 # xdist (--dist loadscope) hands whole modules to its workers in collection order: the longest go first,
 # so that none of them starts late and runs alone at the end. Longest first, from `--durations` of full
 # runs (worker minutes: tracking ~9, report ~7, e2e ~6, docker, ci, ray ~5, upgrade path ~4...).

@@ -91,15 +91,6 @@ def is_valid(answers: dict[str, Any]) -> bool:
     )
 
 
-def runnable_here(answers: dict[str, Any]) -> bool:
-    """Whether a project with these answers can build its environment on this machine.
-
-    conda is not installed on our machines and cannot come from PyPI, so conda projects are
-    rendered and checked (environment.yml, `make -n env`) but not built.
-    """
-    return answers["env_manager"] != "conda"
-
-
 def answer_pairs(answers: dict[str, Any]) -> set[tuple[tuple[str, Any], tuple[str, Any]]]:
     """The pairs of (question, value) that one combination of answers covers."""
     return set(itertools.combinations([(question, answers[question]) for question in MATRIX_QUESTIONS], 2))

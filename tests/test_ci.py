@@ -366,7 +366,9 @@ def test_gitlab_ci_script_runs_in_order(tmp_path):
     run(["git", "add", "-A"], cwd=root)
     run(["git", "commit", "--quiet", "-m", "Start from template"], cwd=root)
     job = load_yaml(root / GITLAB_FILE)["test"]
-    assert job["before_script"] == ["pip install uv==0.13.8"]
+    # The same uv as `make env` installs when uv is missing (the generated Makefile's UV_VERSION).
+    (uv_version,) = re.findall(r"^UV_VERSION := (\S+)$", (root / "Makefile").read_text(), re.MULTILINE)
+    assert job["before_script"] == [f"pip install uv=={uv_version}"]
     # The job's cache folders are left out: this machine's warm uv and pip caches stand in for them.
     variables = {key: value for key, value in load_yaml(root / GITLAB_FILE)["variables"].items()
                  if not key.endswith("_CACHE_DIR")}

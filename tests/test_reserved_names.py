@@ -45,7 +45,7 @@ def test_an_update_keeps_a_package_name_that_a_newer_release_reserves(tmp_path):
     and render the package under the default name."""
     template = template_repository(tmp_path / "template")
     reserved = template / "copier" / "reserved-names.yml"
-    edit(reserved, "\n    - flask\n", "\n")  # a release from before flask was reserved
+    edit(reserved, '"flask", ', "")  # a release from before flask was reserved
     commit_and_tag(template, "v0.1.1", "flask not reserved")
     answers = {"project_name": "My Flask", "package_name": "flask", "use_dvc": False, "tracking": "none",
                "api": "none"}
@@ -53,12 +53,12 @@ def test_an_update_keeps_a_package_name_that_a_newer_release_reserves(tmp_path):
     copier.run_copy(str(template), str(root), data=answers, defaults=True, unsafe=True, quiet=True)
     edit(root / ".copier-answers.yml", "created_package_name: flask\n", "")  # as a project from before it
     commit_and_tag(root, None, "Start from template")
-    edit(reserved, "\n    - fnmatch\n", "\n    - flask\n    - fnmatch\n")
+    edit(reserved, '"fnmatch", ', '"flask", "fnmatch", ')
     commit_and_tag(template, "v0.2.0", "flask reserved")
     copier.run_update(str(root), defaults=True, overwrite=True, unsafe=True, quiet=True)
     assert "_commit: v0.2.0" in (root / ".copier-answers.yml").read_text()
     recorded = yaml.safe_load((root / ".copier-answers.yml").read_text())
     assert recorded["package_name"] == recorded["created_package_name"] == "flask"
     assert sorted(path.name for path in (root / "src").iterdir()) == ["flask"]
-    with pytest.raises(ValueError, match='Package name "flask" is a Python keyword'):
+    with pytest.raises(ValueError, match='Package name "flask" is a module that the project'):
         copier.run_copy(str(template), str(tmp_path / "new"), data=answers, defaults=True, unsafe=True, quiet=True)
