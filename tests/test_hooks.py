@@ -76,3 +76,12 @@ def test_migration_releases_only_untouched_owned_files_and_restores_unrendered_o
     assert not (model / "predict.py").exists() and (model / "train.py").read_text() == "released, then edited\n"
     assert restore_unrendered(tmp_path, "pkg", migrations) == ["src/pkg/model/predict.py"]
     assert (model / "predict.py").read_text() == "released\n"
+
+
+def test_copier_refuses_the_template_without_trust_and_writes_nothing(tmp_path):
+    """The README's claim: the hooks are Copier tasks, so `copier copy` without --trust stops with exit code 4."""
+    result = run(["copier", "copy", "--defaults", "--vcs-ref=HEAD", str(TEMPLATE), str(tmp_path / "project")],
+                 cwd=tmp_path, check=False)
+    assert result.returncode == 4, result
+    assert "--trust" in result.stderr + result.stdout
+    assert not (tmp_path / "project").exists()

@@ -162,3 +162,20 @@ def test_make_help_lists_every_target_with_a_description(project):
     dry_run = run(["make", "-n", "env"], cwd=root).stdout
     expected = {"uv": "uv sync", "pip": "-m venv", "conda": "env create --yes --prefix .conda"}
     assert expected[answers["env_manager"]] in dry_run
+
+
+def test_a_remote_url_brings_its_dvc_extra(tmp_path):
+    """A dvc_remote URL adds DVC's extra for its scheme: DVC's config points at the URL and the dependency
+    resolves with DVC's plugin for that storage (what `make env` installs). One resolution for the four."""
+    plugins = {"s3": "dvc-s3", "gs": "dvc-gs", "azure": "dvc-azure", "ssh": "dvc-ssh"}
+    requirements = []
+    for scheme in plugins:
+        url = f"{scheme}://bucket-1/ml" if scheme != "ssh" else "ssh://user@host.example.com/ml"
+        root = render(tmp_path / scheme, dvc_remote=url, tracking="none", api="none", docker=False)
+        assert f"url = {url}" in (root / ".dvc" / "config").read_text()
+        dependencies = tomllib.loads((root / "pyproject.toml").read_text())["project"]["dependencies"]
+        requirements += [dependency for dependency in dependencies if dependency.startswith(f"dvc[{scheme}]")]
+    assert len(requirements) == len(plugins), requirements
+    (tmp_path / "requirements.in").write_text("\n".join(requirements) + "\n")
+    resolved = run(["uv", "pip", "compile", "--quiet", "--no-header", "requirements.in"], cwd=tmp_path).stdout
+    assert all(re.search(rf"^{plugin}==", resolved, re.MULTILINE) for plugin in plugins.values()), resolved

@@ -137,11 +137,14 @@ def test_report_follows_the_latest_model(reported):
     without it, `make train report` does the same in two steps."""
     root, tracking = reported
     before = latest_metadata(root)["model"]["version"]
+    use_dvc = REPORT_PROJECTS[f"report-{tracking}"]["use_dvc"]
     params = root / "params.yaml"
     params.write_text(params.read_text().replace("cv_folds: 5", "cv_folds: 2"))
+    if not use_dvc:  # a model without feature_importances_: the report falls back to permutation importance
+        params.write_text(params.read_text().replace("default_value: random_forest",
+                                                     "default_value: logistic_regression"))
     template = root / "reports" / "report.template.md"
     template.write_text(template.read_text().replace("## Metrics", "## Metrics\n\nOur conclusion: ship it ($$0)."))
-    use_dvc = REPORT_PROJECTS[f"report-{tracking}"]["use_dvc"]
     result = run(["make", "report"] if use_dvc else ["make", "train", "report"], cwd=root)
     if use_dvc:
         assert "Running stage 'train'" in result.stdout and "Running stage 'report'" in result.stdout
@@ -150,6 +153,12 @@ def test_report_follows_the_latest_model(reported):
     report = (root / "reports" / "report.md").read_text()
     assert "5-fold" not in report and "Our conclusion: ship it ($0)." in report
     assert "<!--" not in report and "$" not in report.replace("($0)", ""), "placeholders and author notes are gone"
+    importance = "From permutation importance: mean drop of" if not use_dvc else "From the model's feature_importances_"
+    assert importance in report
+    # Trained from the committed project with params.yaml edited: the metadata and the report say so.
+    head = run(["git", "rev-parse", "HEAD"], cwd=root).stdout.strip()
+    assert latest_metadata(root)["git"] == {"commit": head, "dirty": True}
+    assert f"git {head[:12]} (dirty)" in report
 
 
 def check_structure(root: Path) -> str:
