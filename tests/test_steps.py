@@ -247,6 +247,8 @@ def test_step_update_brings_the_release_and_keeps_user_edits_project_update_leav
     generator_script = template / "generators" / "step" / "src" / "{{ host_project.package_name }}" / "steps" \
         / "{{ name }}" / "{{ script_name }}.jinja"
     edit(generator_script, "    return step_params\n", '    print(f"{STEP.name:<10} done")\n    return step_params\n')
+    # The release also reserves the name the step already has: the update keeps it all the same.
+    edit(template / "copier" / "reserved-names.yml", '"fnmatch", ', '"featurize", "fnmatch", ')
     commit_and_tag(template, "v0.2.0", "template release 0.2.0: steps say when they are done")
     copier.run_update(str(root), answers_file=".copier/step-featurize.yml", defaults=True, overwrite=True,
                       unsafe=True, quiet=True, conflict="inline")
@@ -254,6 +256,7 @@ def test_step_update_brings_the_release_and_keeps_user_edits_project_update_leav
     text = script.read_text()
     assert '"owner": "me"' in text and 'print(f"{STEP.name:<10} done")' in text and "<<<<<<<" not in text
     assert yaml.safe_load((root / ".copier" / "step-featurize.yml").read_text())["_commit"] == "v0.2.0"
+    assert yaml.safe_load((root / ".copier" / "step-featurize.yml").read_text())["name"] == "featurize"
     assert yaml.safe_load((root / ".copier-answers.yml").read_text())["_commit"] == "v0.1.0"
     assert yaml.safe_load((root / "params.yaml").read_text())["steps"]["featurize"]["scale"] == 1.5
     commit_and_tag(root, None, "Update step featurize to v0.2.0")
