@@ -6,8 +6,6 @@
 #################################################################################
 
 PYTHON ?= python3
-# uv (fast, default) or pip: how the template's own environment is installed.
-INSTALLER ?= uv
 VENV := .venv
 VPY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -27,12 +25,8 @@ env: $(STAMP) ## Create .venv with the template's pinned tools (copier, pytest, 
 
 $(STAMP): requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
-ifeq ($(INSTALLER),pip)
-	$(VPY) -m pip install --quiet -r requirements/dev.lock
-else
 	$(VPY) -m pip install --quiet --disable-pip-version-check $(UV_PIN)
 	$(VENV)/bin/uv pip sync --quiet --python $(VPY) requirements/dev.lock
-endif
 	@touch $@
 
 demo: $(STAMP) ## Render the default project into build/demo, create its environment and train a model

@@ -27,10 +27,13 @@ BLANK = f"plugins/{PACKAGE}_blank"
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """The default project (MLflow tracking, FastAPI), committed, with its environment built."""
+    """The default project (MLflow tracking, FastAPI) as the README's first command makes it: `make demo`
+    renders it, builds its environment, trains and evaluates, and says where the results are."""
     root = tmp_path_factory.mktemp("plugins") / "project"
-    copier_copy(root, dict(DEFAULTS))
-    run(["make", "env"], cwd=root)
+    demo = run(["make", "demo", f"DEMO_DIR={root}"], cwd=TEMPLATE).stdout
+    model, metadata = next((root / "models").glob("*.skops")), next((root / "models" / "metadata").glob("*.json"))
+    assert f"model:    {model}" in demo and f"metadata: {metadata}" in demo
+    assert json.loads((root / "reports" / "metrics.json").read_text())["metrics"]["accuracy"] > 0.9
     BEFORE_PLUGINS[root] = installed(root)
     return root
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from .helpers import project_questions, render
 
@@ -72,12 +73,24 @@ def test_every_question_is_covered():
     assert set(project_questions()) - BOOLEANS == set(GOOD) == set(BAD)
 
 
-@pytest.mark.parametrize("question, answer", [(q, a) for q, answers in GOOD.items() for a in answers],
-                         ids=lambda value: str(value) or "empty")
-def test_good_answer_is_accepted(tmp_path, question, answer):
-    dst = render(tmp_path / "project", **{question: answer})
-    answers = (dst / ".copier-answers.yml").read_text()
-    assert f"{question}: {answer}" in answers or f"{question}: '{answer}'" in answers
+def good_answer_rounds() -> list[dict[str, str]]:
+    """Every good answer in a few renders: round i takes the i-th good answer of each question (questions
+    are independent), except ci, which has renders of its own: cml_* are asked only with ci=github."""
+    rounds = [{question: answers[i] for question, answers in GOOD.items() if i < len(answers) and question != "ci"}
+              for i in range(max(map(len, GOOD.values())))]
+    return rounds + [{"ci": ci} for ci in GOOD["ci"]]
+
+
+@pytest.mark.parametrize("answers", good_answer_rounds(), ids=lambda answers: f"{len(answers)}-answers")
+def test_good_answers_are_accepted(tmp_path, answers):
+    dst = render(tmp_path / "project", **answers)
+    recorded = yaml.safe_load((dst / ".copier-answers.yml").read_text())
+    assert {question: recorded[question] for question in answers} == answers
+
+
+def test_every_good_answer_is_in_a_round():
+    rendered = {(question, answer) for answers in good_answer_rounds() for question, answer in answers.items()}
+    assert rendered == {(question, answer) for question, answers in GOOD.items() for answer in answers}
 
 
 @pytest.mark.parametrize("question, answer, message",
