@@ -31,7 +31,7 @@ $(STAMP): requirements/dev.lock
 
 demo: $(STAMP) ## Render the default project into build/demo, create its environment and train a model
 	rm -rf $(DEMO_DIR)
-	$(VENV)/bin/copier copy --trust --defaults --vcs-ref=HEAD . $(DEMO_DIR)
+	$(VENV)/bin/copier copy --trust --defaults --vcs-ref=HEAD $(CURDIR) $(DEMO_DIR)
 	git init --quiet $(DEMO_DIR)  # a project of its own, not part of the template's repository
 	PATH="$(abspath $(VENV)/bin):$$PATH" $(MAKE) -C $(DEMO_DIR) env train evaluate
 	@echo

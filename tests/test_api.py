@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import DEFAULTS, combo_id, copier_copy, free_port, latest_metadata, project_python, run
+from .helpers import DEFAULTS, combo_id, copier_copy, free_port, latest_metadata, make_env, project_python, run
 
 pytestmark = pytest.mark.e2e
 APIS = [{**DEFAULTS, "api": api, "use_dvc": False, "tracking": "none"} for api in ["fastapi", "flask"]]
@@ -63,7 +63,7 @@ def project(request, tmp_path_factory) -> Path:
     answers = request.param
     root = tmp_path_factory.mktemp(combo_id(answers)) / "project"
     copier_copy(root, answers)
-    run(["make", "env"], cwd=root)
+    make_env(root)
     run(["make", "train", "ARGS=train.cv_folds=0"], cwd=root)
     return root
 
@@ -208,7 +208,7 @@ def test_a_tampered_onnx_export_is_rebuilt_or_refused_at_start_up(project):
 
 def test_a_model_without_onnx_converter_is_served_by_scikit_learn(tmp_path):
     root = copier_copy(tmp_path / "stubs", {**APIS[0], "include_example": False})
-    run(["make", "env"], cwd=root)
+    make_env(root)
     run(["make", "train", "ARGS=train.cv_folds=0"], cwd=root)
     with serving(root) as (port, output):
         status, answer = post(port, RECORD)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import DEFAULTS, copier_copy, latest_metadata, project_python, run
+from .helpers import DEFAULTS, copier_copy, latest_metadata, make_env, project_python, run
 
 pytestmark = pytest.mark.e2e
 QUICK = {**DEFAULTS, "use_dvc": False, "tracking": "none"}
@@ -75,7 +75,7 @@ def build(base: Path, answers: dict) -> Path:
     """Render answers with the copier CLI, build the environment and train."""
     root = base / "project"
     copier_copy(root, answers)
-    run(["make", "env"], cwd=root)
+    make_env(root)
     run(["make", "train"], cwd=root)
     return root
 

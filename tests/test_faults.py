@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import TOOLS_BIN, project_python, run
+from .helpers import TOOLS_BIN, make_env, project_python, run
 from .template_repo import commit_and_tag, edit, git, release_v2, template_repository
 
 pytestmark = pytest.mark.e2e
@@ -39,7 +39,7 @@ def project(template) -> Path:
     """The default project, built, committed and trained once through DVC."""
     root = template.parent / "project"
     run(["copier", "copy", "--trust", "--defaults", str(template), str(root)], cwd=template.parent)
-    run(["make", "env"], cwd=root)
+    make_env(root)
     commit_and_tag(root, None, "Start from template v0.1.0")
     run(["make", "train"], cwd=root)
     return root

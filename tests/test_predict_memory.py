@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import DEFAULTS, copier_copy, run
+from .helpers import DEFAULTS, copier_copy, make_env, run
 
 pytestmark = pytest.mark.e2e
 ANSWERS = {**DEFAULTS, "use_dvc": False, "tracking": "none", "api": "none", "docker": False}
@@ -34,7 +34,7 @@ else:
 def project(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("memory") / "project"
     copier_copy(root, ANSWERS)
-    run(["make", "env"], cwd=root)
+    make_env(root)
     run(["make", "train", "ARGS=data.dataset=synthetic data.synthetic.features=8 train.cv_folds=0 "
          "train.hyperparams.n_estimators.default_value=50"], cwd=root)
     return root

@@ -15,7 +15,7 @@ import tomllib
 
 import pytest
 
-from .helpers import DEFAULTS, copier_copy, project_python, run
+from .helpers import DEFAULTS, copier_copy, make_env, project_python, run
 from .ray_cluster import two_node_cluster
 
 pytestmark = pytest.mark.e2e
@@ -61,11 +61,11 @@ def project(tmp_path_factory) -> dict:
     """A trained project with the ray extra, and what its ray backends said before the extra was installed."""
     root = tmp_path_factory.mktemp("ray") / "project"
     copier_copy(root, ANSWERS)
-    run(["make", "env"], cwd=root)
+    make_env(root)
     without = {name: run(["make", target, f"ARGS={args}"], cwd=root, check=False)
                for name, target, args in [("tune", "tune", "tuning.backend=ray"),
                                           ("predict", "predict", "--backend ray")]}
-    run(["make", "env", "EXTRAS=ray"], cwd=root)
+    make_env(root, "EXTRAS=ray")
     run(["make", "train", "ARGS=train.cv_folds=0"], cwd=root)
     return {"root": root, "without_ray": without}
 

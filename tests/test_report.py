@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import (ANSWER_VALUES, DEFAULTS, MAKE_TEST_PROJECTS, REPORT_PROJECTS, latest_metadata, project_python,
-                      render, run)
+from .helpers import (ANSWER_VALUES, DEFAULTS, MAKE_TEST_PROJECTS, REPORT_PROJECTS, latest_metadata, make_env,
+                      project_python, render, run)
 
 PACKAGE = "penguin_classifier"
 FIGURE_PIXELS = (960, 720)  # reporting/figures.py: FIGURE_INCHES at DPI
@@ -38,7 +38,8 @@ def reported(request, tmp_path_factory) -> tuple[Path, str]:
     # Committed first, as the project's README asks (DVCLive refuses a repository without commits).
     run(["git", "add", "-A"], cwd=root)
     run(["git", "commit", "--quiet", "-m", "Start from template"], cwd=root)
-    run(["make", "env", "train", "report", "explore"], cwd=root, timeout=1800)
+    make_env(root)
+    run(["make", "train", "report", "explore"], cwd=root, timeout=1800)
     return root, tracking
 
 

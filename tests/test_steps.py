@@ -18,7 +18,7 @@ import copier
 import pytest
 import yaml
 
-from .helpers import DEFAULTS, TEMPLATE, copier_copy, project_python, render, run
+from .helpers import DEFAULTS, TEMPLATE, copier_copy, make_env, project_python, render, run
 from .template_repo import commit_and_tag, edit, git, template_repository
 
 PACKAGE = "penguin_classifier"
@@ -50,7 +50,7 @@ def step_record(root: Path, path: str) -> dict:
 
 def build_with_steps(root: Path, answers: dict) -> Path:
     copier_copy(root, answers, **({"dvc_remote": root.parent / "dvc-remote"} if answers["use_dvc"] else {}))
-    run(["make", "env"], cwd=root)
+    make_env(root)
     commit_and_tag(root, None, "Start from template")
     make_step(root, "featurize", FEATURIZE)
     make_step(root, "validate_data", VALIDATE)

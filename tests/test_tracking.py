@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .helpers import (DEFAULTS, assert_import_names_are_reserved, combo_id, copier_copy, free_port,
+from .helpers import (DEFAULTS, make_env, assert_import_names_are_reserved, combo_id, copier_copy, free_port,
                       is_valid, latest_metadata, project_python, run)
 from .template_repo import commit_and_tag
 
@@ -31,7 +31,7 @@ def render_and_build(root: Path, answers: dict, remote: Path | None) -> Path:
     """Render (with this DVC remote; None: the default one, under ~), build the environment, commit."""
     copier_copy(root, answers, **({"dvc_remote": remote} if answers["use_dvc"] and remote else {}))
     edit_params(root, lambda p: p["train"].update(cv_folds=2))
-    run(["make", "env"], cwd=root)
+    make_env(root)
     commit_and_tag(root, None, "Start from template")
     return root
 

@@ -13,7 +13,7 @@ import copier
 import pytest
 import yaml
 
-from .helpers import run
+from .helpers import make_env, run
 from .template_repo import (answers, clone_with_current_state, commit_and_tag, edit, last_release, leftover_conflicts,
                             release_v2, template_repository)
 
@@ -31,7 +31,7 @@ def project(template_v1, tmp_path) -> Path:
     """A project rendered from v0.1.0 with a built environment, everything committed."""
     root = tmp_path / "project"
     copier.run_copy(str(template_v1), str(root), defaults=True, unsafe=True, quiet=True)
-    run(["make", "env"], cwd=root)
+    make_env(root)
     commit_and_tag(root, None, "Start from template v0.1.0")
     return root
 

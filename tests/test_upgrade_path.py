@@ -14,7 +14,7 @@ from pathlib import Path
 import copier
 import pytest
 
-from .helpers import latest_metadata, run
+from .helpers import latest_metadata, make_env, run
 from .template_repo import (answers, clone_with_current_state, commit_and_tag, edit, first_release, git,
                             leftover_conflicts)
 
@@ -54,7 +54,8 @@ def used_project(tmp_path_factory) -> UsedProject:
     copier.run_copy(str(clone), str(root), vcs_ref=tag, defaults=True, unsafe=True, quiet=True)
     if not (root / ".git").exists():  # the first release left `git init` to the user
         git(root, "init", "--quiet")
-    for target in ("env", "train", "predict"):
+    make_env(root)
+    for target in ("train", "predict"):
         run(["make", target], cwd=root)
     old_model = next((root / "models").glob("*.skops")).relative_to(root).as_posix()
     commit_and_tag(root, None, f"Start from {tag}")
@@ -86,7 +87,7 @@ def test_first_release_updates_to_now_keeping_edits_and_models(used_project):
     assert not (root / ".pre-commit-config.yaml").exists()
     assert "test_size: 0.25" in (root / "params.yaml").read_text()
 
-    run(["make", "env"], cwd=root)
+    make_env(root)
     run(["make", "train"], cwd=root)  # with DVC: the first `dvc repro` after the update
     assert (root / "dvc.lock").is_file()
     assert latest_metadata(root)["model"]["hyperparameters"]["n_estimators"] == 300
@@ -108,7 +109,7 @@ def test_changing_answers_in_an_update_keeps_a_working_project(used_project, cha
     assert (root / "Dockerfile.api").exists() == (changes["docker"] and changes["api"] != "none")
     assert (root / "src" / PACKAGE / "serving").exists() == (changes["api"] != "none")
     commit_and_tag(root, None, f"Answers {data}")
-    run(["make", "env"], cwd=root)
+    make_env(root)
     run(["make", "train"], cwd=root)
     assert latest_metadata(root)["tracking"]["backend"] == changes["tracking"]
     run(["make", "test"], cwd=root)
