@@ -28,7 +28,7 @@ from .update import update_leaving_conflicts
 
 # GitHub refuses a pull request body longer than 65536 characters.
 MAX_NOTES = 60_000
-URL_MARKERS = ("://", "git@", "git+", "gh:", "gl:")
+URL_PREFIXES = ("git@", "git+", "gh:", "gl:")
 
 
 def notice(message: str) -> None:
@@ -40,7 +40,8 @@ def notice(message: str) -> None:
 
 def unreachable_reason(source: str) -> str | None:
     """Why the template's releases cannot be listed from here, or None when they can."""
-    if not source.startswith(URL_MARKERS) and not Path(source).expanduser().exists():
+    is_url = "://" in source or source.startswith(URL_PREFIXES)
+    if not is_url and not Path(source).expanduser().exists():
         return (f"the template source is a local path ({source}) that this machine does not have. To get "
                 f"updates here, set _src_path in {ANSWERS_FILE} to the template's git URL and commit it.")
     try:
