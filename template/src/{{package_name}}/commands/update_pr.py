@@ -24,7 +24,7 @@ from packaging.version import Version
 from ..config import project_root
 from ..helpers.template_source import ANSWERS_FILE, template_origin
 from .check_update import git_url, parse_version, release_tags
-from .update import update_leaving_conflicts
+from .update import uncommitted_changes, update_leaving_conflicts
 
 # GitHub refuses a pull request body longer than 65536 characters.
 MAX_NOTES = 60_000
@@ -137,6 +137,9 @@ def main(output_dir: Path, remote: str = "origin", branch: str = "template-updat
         return False
     print(f"latest     {latest}: updating for a pull request from the branch {branch}")
     conflicts = update_leaving_conflicts(root, tags[latest])
+    if any(".github/workflows/" in line for line in uncommitted_changes(root)):
+        notice(f"{tags[latest]} changes .github/workflows/: GitHub refuses that push from the job's own token; "
+               "if it does, run `make update` by hand for this release.")
     changelog = template_changelog(source, tags[latest])
     notes = release_notes(changelog, current, latest) if changelog else None
     output_dir.mkdir(parents=True, exist_ok=True)
