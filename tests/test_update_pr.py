@@ -62,6 +62,47 @@ else:
     sys.exit(f"the stand-in does not know gh {{args}}")
 json.dump(pulls, open(state_path, "w"))
 """
+STANDIN_CURL = """#!{python}
+\"\"\"Stand-in for curl against the GitLab API: record the request (with the files it sends), keep the
+merge requests, answer as GitLab does (a JSON list for GET, the new merge request for POST).\"\"\"
+import json, os, sys
+args = sys.argv[1:]
+record = {{"method": "GET", "url": None, "headers": [], "data": {{}}}}
+i = 0
+while i < len(args):
+    arg = args[i]
+    if arg in ("--request", "--header", "--data", "--data-urlencode", "--output"):
+        value = args[i + 1]
+        i += 2
+        if arg == "--request":
+            record["method"] = value
+        elif arg == "--header":
+            record["headers"].append(value)
+        elif arg == "--data":
+            key, _, text = value.partition("=")
+            record["data"][key] = text
+        elif arg == "--data-urlencode":
+            key, _, name = value.partition("@")
+            record["data"][key] = open(name).read()
+        continue
+    if not arg.startswith("--"):
+        record["url"] = arg
+    i += 1
+with open(os.environ["CURL_STANDIN_LOG"], "a") as log:
+    log.write(json.dumps(record) + "\\n")
+state_path = os.environ["CURL_STANDIN_STATE"]
+requests = json.load(open(state_path)) if os.path.exists(state_path) else []
+api = os.environ["CI_API_V4_URL"] + "/projects/" + os.environ["CI_PROJECT_ID"] + "/merge_requests"
+if record["method"] == "GET":
+    assert record["url"] == api + "?state=opened&source_branch=template-update", record
+    print(json.dumps([r for r in requests if r["source_branch"] == "template-update"]))
+elif record["method"] == "POST" and record["url"] == api:
+    requests.append({{"iid": len(requests) + 1, **record["data"]}})
+    print(json.dumps(requests[-1]))
+else:
+    sys.exit(f"the stand-in does not know {{record}}")
+json.dump(requests, open(state_path, "w"))
+"""
 STANDIN_PIPX = """#!/bin/sh
 # Stand-in for pipx: the copier asked for must be the one on PATH (the template's).
 test "$*" = "install copier==$(copier --version | cut -d' ' -f2)" || {{ echo "pipx $* is not copier on PATH"; exit 1; }}
@@ -75,7 +116,15 @@ echo "$*" >> "{log}"
 def rendered(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("update-pr-render")
     return {"github": render(root / "github", **DEFAULTS),
-            "gitlab": render(root / "gitlab", **{**DEFAULTS, "ci": "gitlab", "cml": False})}
+            "gitlab": render(root / "gitlab", **{**DEFAULTS, "ci": "gitlab", "cml": False}),
+            "none": render(root / "none", **{**DEFAULTS, "ci": "none", "cml": False})}
+
+
+def test_only_the_chosen_ci_gets_the_template_update_job(rendered):
+    assert (rendered["github"] / WORKFLOW).is_file() and not (rendered["github"] / ".gitlab-ci.yml").exists()
+    assert "template-update" in load_yaml(rendered["gitlab"] / ".gitlab-ci.yml")
+    assert not (rendered["gitlab"] / WORKFLOW).exists()
+    assert not (rendered["none"] / WORKFLOW).exists() and not (rendered["none"] / ".gitlab-ci.yml").exists()
 
 
 def test_workflow_passes_actionlint_schema_and_zizmor_with_least_permissions(rendered):
@@ -199,6 +248,7 @@ def body_sections(body: str) -> list[str]:
     return re.findall(r"^#+ .*$", body, re.MULTILINE)
 
 
+@pytest.mark.e2e
 def test_workflow_opens_one_pull_request_per_release_and_does_nothing_without_one(template_v1, origin):
     main_head = git(origin, "rev-parse", "main")
     release(template_v1, "v0.1.5-rc1", "", ("docs/UPGRADING.md", "", "# Upgrading\n"))  # a pre-release: ignored
@@ -270,3 +320,48 @@ def test_an_unreachable_template_is_a_notice_not_a_failure(origin, tmp_path, sou
     assert f"::notice title=Template update::No update check: {reason}" in result.stdout
     assert not (tmp_path / "pr").exists()
     assert run(["git", "status", "--porcelain"], cwd=workspace).stdout == ""
+
+
+GITLAB_ENV = {"CI_SERVER_PROTOCOL": "https", "CI_SERVER_HOST": "gitlab.example.com", "CI_SERVER_PORT": "443",
+              "CI_PROJECT_PATH": "team/penguin-classifier", "CI_API_V4_URL": "https://gitlab.example.com/api/v4",
+              "CI_PROJECT_ID": "42", "CI_COMMIT_BRANCH": "main", "CI_PIPELINE_SOURCE": "schedule"}
+
+
+@pytest.mark.e2e
+def test_gitlab_job_opens_a_merge_request_with_a_project_access_token(template_v1, origin, rendered, tmp_path):
+    """The template-update job's script in one shell, as GitLab runs it (its before_script installs uv
+    and copier, which are on PATH here), in a clone of a project of its own bare origin."""
+    job = load_yaml(rendered["gitlab"] / ".gitlab-ci.yml")["template-update"]
+    script = "\n".join(job["script"])
+    bare = tmp_path / "origin.git"
+    run(["git", "clone", "--quiet", "--bare", "--single-branch", "--branch", "main", str(origin), str(bare)],
+        cwd=tmp_path)
+    workspace = clone_with_environment(bare, tmp_path / "workspace")
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "curl").write_text(STANDIN_CURL.format(python=sys.executable))
+    (tools / "curl").chmod(0o755)
+    env = {**GITLAB_ENV, **job["variables"], "PR_DIR": str(tmp_path / "pr"),
+           "CURL_STANDIN_LOG": str(tmp_path / "curl.log"), "CURL_STANDIN_STATE": str(tmp_path / "merge-requests.json"),
+           "PATH": f"{tools}:{TOOLS_BIN}:/usr/bin:/bin"}
+    without_token = run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=workspace, env=env)
+    assert "No template update: add the masked CI/CD variable TEMPLATE_UPDATE_TOKEN" in without_token.stdout
+    assert not (tmp_path / "curl.log").exists() and not (tmp_path / "pr").exists()
+
+    release(template_v1, "v1.0.0", "## v1.0.0 (2026-12-18)\n\n- A major release.\n\n",
+            ("docs/MAJOR.md", "", "# Major\n"))
+    push_url = "https://oauth2:project-token@gitlab.example.com:443/team/penguin-classifier.git"
+    run(["git", "config", f"url.{bare}.insteadOf", push_url], cwd=workspace)  # the job's push URL, exactly
+    run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=workspace,
+        env={**env, "TEMPLATE_UPDATE_TOKEN": "project-token"})
+
+    assert git(bare, "log", "-1", "--format=%s", BRANCH) == "Update to template v1.0.0"
+    assert on_branch(bare, "docs/MAJOR.md") == "# Major"
+    listed, created = [json.loads(line) for line in (tmp_path / "curl.log").read_text().splitlines()]
+    assert listed["headers"] == created["headers"] == ["PRIVATE-TOKEN: project-token"]
+    assert created["method"] == "POST"
+    assert {key: created["data"][key] for key in ["source_branch", "target_branch", "title"]} == {
+        "source_branch": BRANCH, "target_branch": "main", "title": "Update to template v1.0.0"}
+    description = created["data"]["description"]
+    assert "to v1.0.0" in description and "### v1.0.0 (2026-12-18)\n\n- A major release." in description
+    assert "## Conflicts" in description and "## Upgrade notes from the template's CHANGELOG" in description
