@@ -21,7 +21,8 @@ def parse_version(text: str) -> Version | None:
 
 
 def git_url(source: str) -> str:
-    """The source as git understands it (copier's gh: and gl: shortcuts expanded)."""
+    """The source as git understands it (copier's gh: and gl: shortcuts expanded, its git+ prefix removed)."""
+    source = source.removeprefix("git+")
     for prefix, url in URL_PREFIXES.items():
         if source.startswith(prefix):
             return url + source[len(prefix):]

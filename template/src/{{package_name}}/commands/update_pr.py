@@ -34,21 +34,24 @@ URL_PREFIXES = ("git@", "git+", "gh:", "gl:")
 def notice(message: str) -> None:
     """A message that does not fail the job; on GitHub Actions also an annotation on the run's summary."""
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        print(f"::notice title=Template update::{message}")
+        print("::notice title=Template update::" + message.replace("%", "%25").replace("\n", "%0A"))
     print(f"update-pr  {message}")
 
 
-def unreachable_reason(source: str) -> str | None:
-    """Why the template's releases cannot be listed from here, or None when they can."""
+def reachable_release_tags(source: str) -> dict[Version, str] | None:
+    """The template's releases, or None (and a notice saying why) when they cannot be listed from here."""
     is_url = "://" in source or source.startswith(URL_PREFIXES)
     if not is_url and not Path(source).expanduser().exists():
-        return (f"the template source is a local path ({source}) that this machine does not have. To get "
-                f"updates here, set _src_path in {ANSWERS_FILE} to the template's git URL and commit it.")
+        notice(f"No update check: the template source is a local path ({source}) that this machine does not "
+               f"have. To get updates here, set _src_path in {ANSWERS_FILE} to the template's git URL and "
+               "commit it.")
+        return None
     try:
-        release_tags(source)
+        return release_tags(source)
     except RuntimeError as error:
-        return f"the template cannot be reached from here ({error}); no update is proposed this time."
-    return None
+        notice(f"No update check: the template cannot be reached from here ({error}); no update is proposed "
+               "this time.")
+        return None
 
 
 def proposed_version(root: Path, remote: str, branch: str) -> Version | None:
@@ -118,12 +121,10 @@ def main(output_dir: Path, remote: str = "origin", branch: str = "template-updat
     root = project_root()
     source, commit = template_origin(root)
     print(f"template   {source} at {commit or 'unknown version'}")
-    reason = unreachable_reason(source)
-    if reason:
-        notice(f"No update check: {reason}")
+    tags = reachable_release_tags(source)
+    if tags is None:
         return False
     current = parse_version(commit or "")
-    tags = release_tags(source)
     if not tags:
         notice("No update check: the template has no release tags.")
         return False
