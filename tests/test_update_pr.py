@@ -287,8 +287,11 @@ def test_workflow_opens_one_pull_request_per_release_and_does_nothing_without_on
 
     # Nothing new: the branch already proposes v0.2.0 (the pull request is open, not merged yet).
     branch_head = git(origin, "rev-parse", BRANCH)
-    run_workflow(origin, "second-run")
+    second = run_workflow(origin, "second-run")
     assert len(gh_calls(origin)) == 2 and git(origin, "rev-parse", BRANCH) == branch_head
+    assert git(second.workspace, "rev-parse", "HEAD") == main_head  # no commit, no update in the work tree
+    assert git(second.workspace, "status", "--porcelain") == ""
+    assert not (origin.parent / "second-run" / "runner-temp" / "template-update").exists()
 
     # A newer release updates the same pull request: the branch is the default branch plus the update.
     release(template_v1, "v0.3.0", NOTES_V3, ("docs/UPGRADING.md", "# Upgrading\n", "# Upgrading\n\nTwo.\n"))
