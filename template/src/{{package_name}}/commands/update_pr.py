@@ -110,7 +110,7 @@ def pull_request_body(source: str, current: str, tag: str, notes: str | None, co
     notes_text = notes or f"The template's CHANGELOG.md has no section for the releases after {current}."
     return (f"This pull request updates the project from template {current} to {tag} (`make update`, which "
             f"runs `copier update`), from {source}. Review the changes, run `make test` on the branch, and "
-            f"merge. Closing it skips {tag}: the next release is proposed again.\n\n"
+            f"merge. Closing it skips {tag}; a newer release is proposed when it comes out.\n\n"
             f"## Conflicts\n\n{conflict_text}\n\n"
             f"## Upgrade notes from the template's CHANGELOG\n\n{notes_text}\n")
 
