@@ -20,18 +20,31 @@ def parse_version(text: str) -> Version | None:
         return None
 
 
-def template_releases(source: str) -> list[Version]:
-    """Final (not pre-release) PEP 440 versions among the template repository's tags."""
+def git_url(source: str) -> str:
+    """The source as git understands it (copier's gh: and gl: shortcuts expanded, its git+ prefix removed)."""
+    source = source.removeprefix("git+")
     for prefix, url in URL_PREFIXES.items():
         if source.startswith(prefix):
-            source = url + source[len(prefix):]
+            return url + source[len(prefix):]
+    return source
+
+
+def release_tags(source: str) -> dict[Version, str]:
+    """Final (not pre-release) PEP 440 versions among the template repository's tags, with each tag's name."""
+    source = git_url(source)
     result = subprocess.run(["git", "ls-remote", "--tags", source], capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise RuntimeError(f"Cannot list the tags of the template at {source}: {result.stderr.strip()}")
     tags = {line.split("refs/tags/", 1)[1].removesuffix("^{}") for line in result.stdout.splitlines()
             if "refs/tags/" in line}
-    versions = [parse_version(tag) for tag in tags]
-    return sorted(v for v in versions if v is not None and not v.is_prerelease)
+    versions = {tag: parse_version(tag) for tag in tags}
+    return {version: tag for tag, version in sorted(versions.items())
+            if version is not None and not version.is_prerelease}
+
+
+def template_releases(source: str) -> list[Version]:
+    """Final (not pre-release) PEP 440 versions among the template repository's tags."""
+    return sorted(release_tags(source))
 
 
 def main() -> Version | None:

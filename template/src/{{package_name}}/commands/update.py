@@ -52,9 +52,8 @@ def conflicted_files(root: Path) -> list[str]:
     return sorted(found)
 
 
-def main(vcs_ref: str | None = None, data: Sequence[str] = ()) -> list[str]:
-    """Run `copier update`; raise UpdateError listing conflicts; return the changed paths."""
-    root = project_root()
+def update_leaving_conflicts(root: Path, vcs_ref: str | None = None, data: Sequence[str] = ()) -> list[str]:
+    """Run `copier update`; return the files left to resolve (their conflict markers stay in them)."""
     dirty = uncommitted_changes(root)
     if dirty:
         listing = "\n".join(f"  {line}" for line in dirty)
@@ -75,6 +74,13 @@ def main(vcs_ref: str | None = None, data: Sequence[str] = ()) -> list[str]:
         conflicts = conflicted_files(root) + modify_delete_conflicts(root, copier, yaml.safe_load(answers_before))
     except RuntimeError as error:
         raise UpdateError(f"The update is in the work tree, but {error}") from error
+    return conflicts
+
+
+def main(vcs_ref: str | None = None, data: Sequence[str] = ()) -> list[str]:
+    """Run `copier update`; raise UpdateError listing conflicts; return the changed paths."""
+    root = project_root()
+    conflicts = update_leaving_conflicts(root, vcs_ref, data)
     if conflicts:
         listing = "\n".join(f"  {name}" for name in conflicts)
         raise UpdateError(
