@@ -309,7 +309,7 @@ def checkout(origin: tuple[Path, Path], name: str) -> Path:
 
 
 @pytest.mark.e2e
-def test_ci_workflow_steps_run_in_order(origin):
+def test_ci_workflow_steps_run_in_order(origin, projects):
     workspace = checkout(origin, "ci-runner")
     runner = Runner(workspace, standin_tools(origin[0] / "ci-bin"), origin[0] / "ci-cml.log", "experiment")
     runner.run_job(load_yaml(workspace / ".github" / "workflows" / "ci.yml"), "test")
@@ -319,6 +319,9 @@ def test_ci_workflow_steps_run_in_order(origin):
     (metadata,) = (workspace / "models" / "metadata").glob("*.json")
     assert json.loads(metadata.read_text())["tracking"]["backend"] == "none"  # tracking off in CI
     assert cml_calls(origin[0] / "ci-cml.log") == []
+    # The same make targets fill the GitLab job's artifact paths (the default project is the gitlab variant's).
+    gitlab = load_yaml(projects["gitlab"] / GITLAB_FILE)["test"]
+    assert all((workspace / path).exists() for path in gitlab["artifacts"]["paths"]), gitlab["artifacts"]
 
 
 @pytest.mark.e2e
@@ -358,22 +361,10 @@ def test_cml_workflow_steps_run_in_order_and_report_back(origin):
                           capture_output=True, text=True).stdout == ""
 
 
-@pytest.mark.e2e
-def test_gitlab_ci_script_runs_in_order(tmp_path):
-    """The GitLab job's script, line by line as its runner does (uv, which before_script installs with
-    pip, is already on PATH here); then the artifact paths must exist."""
-    root = render(tmp_path / "project", **{**VARIANTS["gitlab"], "python_version": E2E_PYTHON})
-    run(["git", "add", "-A"], cwd=root)
-    run(["git", "commit", "--quiet", "-m", "Start from template"], cwd=root)
-    job = load_yaml(root / GITLAB_FILE)["test"]
-    # The same uv as `make env` installs when uv is missing (the generated Makefile's UV_VERSION).
+def test_gitlab_job_installs_the_makefiles_uv(projects):
+    """The GitLab job's script is the GitHub workflow's (test_gitlab_ci_passes_the_gitlab_schema_and_calls_make_only),
+    which test_ci_workflow_steps_run_in_order runs; its own line is before_script's uv, the one `make env` installs
+    when uv is missing (the generated Makefile's UV_VERSION)."""
+    root = projects["gitlab"]
     (uv_version,) = re.findall(r"^UV_VERSION := (\S+)$", (root / "Makefile").read_text(), re.MULTILINE)
-    assert job["before_script"] == [f"pip install uv=={uv_version}"]
-    # The job's cache folders are left out: this machine's warm uv and pip caches stand in for them.
-    variables = {key: value for key, value in load_yaml(root / GITLAB_FILE)["variables"].items()
-                 if not key.endswith("_CACHE_DIR")}
-    for line in job["script"]:
-        run(["bash", "-e", "-c", line], cwd=root, env=variables, timeout=1800)
-    assert all((root / path).exists() for path in job["artifacts"]["paths"])
-    (metadata,) = (root / "models" / "metadata").glob("*.json")
-    assert json.loads(metadata.read_text())["tracking"]["backend"] == "none"
+    assert load_yaml(root / GITLAB_FILE)["test"]["before_script"] == [f"pip install uv=={uv_version}"]
