@@ -61,6 +61,17 @@ def project(request, tmp_path_factory):
     return dst, answers
 
 
+def test_the_ml_package_never_imports_the_template_tools(project):
+    """template_tools/ (update, generators) stands apart: a project leaving the template deletes it in one step."""
+    root, _ = project
+    package = next((root / "src").iterdir())
+    imports_tools = re.compile(r"^\s*(from|import) template_tools\b", re.MULTILINE)
+    importers = [path for path in package.rglob("*.py") if imports_tools.search(path.read_text())]
+    assert importers == [] and (root / "template_tools" / "__main__.py").is_file()
+    tools = "\n".join(path.read_text() for path in (root / "template_tools").glob("*.py"))
+    assert not re.search(rf"^\s*(from|import) {package.name}\b", tools, re.MULTILINE)
+
+
 def text_files(root):
     for path in sorted(root.rglob("*")):
         if path.is_file() and ".git" not in path.parts:

@@ -161,7 +161,7 @@ def test_the_gitlab_template_update_job_runs_in_scheduled_pipelines_only(rendere
 def test_copier_pins_match_the_install_hint_of_the_project(rendered):
     """The workflow, the GitLab job and `make update`'s hint install the same copier."""
     hint = re.search(r'COPIER_INSTALL = "pipx install (copier==[\d.]+)"',
-                     (rendered["github"] / "src" / "penguin_classifier" / "helpers" / "template_source.py")
+                     (rendered["github"] / "template_tools" / "source.py")
                      .read_text()).group(1)
     assert f"pipx install {hint}" in (rendered["github"] / WORKFLOW).read_text()
     assert f"pip install {hint}" in (rendered["gitlab"] / ".gitlab-ci.yml").read_text()

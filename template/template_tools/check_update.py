@@ -6,8 +6,7 @@ import subprocess
 
 from packaging.version import InvalidVersion, Version
 
-from ..config import project_root
-from ..helpers.template_source import template_origin
+from .source import project_root, template_origin
 
 # Copier's shortcuts for hosted repositories.
 URL_PREFIXES = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}

@@ -1,5 +1,5 @@
-"""Where this project came from: the template source and version recorded in .copier-answers.yml, and
-the copier to run. One reading for `update`, `check-update` and `generate` (steps and plugins)."""
+"""Where this project came from: its folder, the template source and version recorded in .copier-answers.yml,
+and the copier to run. One reading for `update`, `check-update`, `update-pr` and `generate`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,12 @@ import yaml
 
 ANSWERS_FILE = ".copier-answers.yml"
 COPIER_INSTALL = "pipx install copier==9.19.1"
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above start (the current one) that holds .copier-answers.yml."""
+    start = (start or Path.cwd()).resolve()
+    return next((folder for folder in (start, *start.parents) if (folder / ANSWERS_FILE).is_file()), start)
 
 
 def template_origin(root: Path) -> tuple[str, str | None]:

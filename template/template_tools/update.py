@@ -14,8 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from ..config import project_root
-from ..helpers.template_source import ANSWERS_FILE, copier_executable
+from .source import ANSWERS_FILE, copier_executable, project_root
 from .update_deletions import committed, modify_delete_conflicts
 
 CONFLICT_MARKERS = (b"<<<<<<< ", b">>>>>>> ")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from ..helpers.template_source import ANSWERS_FILE
+from .source import ANSWERS_FILE
 
 
 def start_render(root: Path, copier: str, answers: dict, destination: Path) -> subprocess.Popen:

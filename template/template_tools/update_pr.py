@@ -21,8 +21,7 @@ from pathlib import Path
 import yaml
 from packaging.version import Version
 
-from ..config import project_root
-from ..helpers.template_source import ANSWERS_FILE, template_origin
+from .source import ANSWERS_FILE, project_root, template_origin
 from .check_update import git_url, parse_version, release_tags
 from .update import uncommitted_changes, update_leaving_conflicts
 

@@ -7,8 +7,7 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..config import project_root
-from ..helpers.template_source import copier_executable, template_origin
+from .source import copier_executable, project_root, template_origin
 
 
 def main(kind: str, name: str, data: Sequence[str] = (), data_file: Path | None = None, defaults: bool = False,
