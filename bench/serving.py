@@ -38,7 +38,7 @@ WRK_POST = 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json
 CONNECTIONS = {"1 conn": ["-t1", "-c1"], "8 conn": ["-t2", "-c8"]}
 SAVE_MLFLOW_MODEL = """
 import sys, pathlib, mlflow.sklearn
-from penguin_classifier.commands.loading import load_trained
+from penguin_classifier.model.loading import load_trained
 from penguin_classifier.model.persistence import TRUSTED_TYPES
 from penguin_classifier.paths import ProjectPaths
 model, _ = load_trained(ProjectPaths(pathlib.Path.cwd()))

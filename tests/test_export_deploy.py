@@ -25,7 +25,7 @@ REGISTRY = {**DEFAULTS, "use_dvc": False}  # tracking mlflow
 ONNX_VERSUS_NATIVE = """
 import json, sys
 import numpy as np, onnxruntime, pandas as pd
-from penguin_classifier.commands.loading import load_trained
+from penguin_classifier.model.loading import load_trained
 from penguin_classifier.model.features import select_features
 from penguin_classifier.paths import ProjectPaths
 from pathlib import Path

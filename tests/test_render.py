@@ -70,6 +70,10 @@ def test_the_ml_package_never_imports_the_template_tools(project):
     assert importers == [] and (root / "template_tools" / "__main__.py").is_file()
     tools = "\n".join(path.read_text() for path in (root / "template_tools").glob("*.py"))
     assert not re.search(rf"^\s*(from|import) {package.name}\b", tools, re.MULTILINE)
+    # Rooms: library code (model/, prediction/, serving/, etl/...) never imports the command layer.
+    imports_commands = re.compile(r"^\s*from \.+commands\b", re.MULTILINE)
+    library = [path for path in package.rglob("*.py") if path.parent.name not in ("commands", package.name)]
+    assert library and [path for path in library if imports_commands.search(path.read_text())] == []
 
 
 def text_files(root):

@@ -14,14 +14,14 @@ from pathlib import Path
 from ..config import load_params, project_root
 from ..model import deploy as delivery
 from ..paths import ProjectPaths
-from . import export
+from ..model.export_bundle import export_model
 
 
 def main(model_path: Path | None = None, target: str | None = None, overrides: Sequence[str] = ()) -> str:
     """Deploy the latest (or given) model to deploy.target (or target); return where it went."""
     params = load_params(overrides)
     paths = ProjectPaths(project_root())
-    bundle = export.main(model_path, overrides)
+    bundle, _ = export_model(paths, model_path, dict(params["export"]))
     destination = str(delivery.deploy(bundle, resolve_target(target or params["deploy"]["target"], paths)))
     print(f"deployed   {destination}")
     if params["tracking"]["backend"] == "mlflow":

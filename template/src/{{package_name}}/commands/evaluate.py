@@ -15,7 +15,7 @@ from ..helpers.tables import read_parquet
 from ..model.features import select_features, split_target
 from ..model.scoring import score
 from ..paths import ProjectPaths
-from .loading import load_trained
+from ..model.loading import load_trained
 
 
 def main(model_path: Path | None = None, overrides: Sequence[str] = ()) -> dict[str, float]:

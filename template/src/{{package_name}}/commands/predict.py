@@ -20,8 +20,8 @@ from ..helpers.files import atomic_path
 from ..helpers.ray_cluster import require_ray
 from ..model.features import select_features
 from ..paths import ProjectPaths
-from .loading import load_trained
-from .predictor import choose, predict_frame
+from ..model.loading import load_trained
+from ..prediction.predictor import choose, predict_frame
 
 SUPPORTED = (".parquet", ".csv")
 
@@ -81,7 +81,7 @@ def main(
         input_path or params["predict"]["input"] or paths.test_file(metadata["data"]["dataset"])
     )
     if backend == "ray":
-        from .predict_ray import predict_on_ray
+        from ..prediction.predict_ray import predict_on_ray
 
         output = paths.resolve(output_path or params["predict"]["output_folder"])
         return predict_on_ray(paths, source, output, model_path, metadata, params)

@@ -21,7 +21,7 @@ from ..paths import ProjectPaths
 from ..reporting import figures
 from ..reporting.markdown import class_balance, image, number, table
 from ..reporting.summary import data_summary
-from .loading import load_trained
+from ..model.loading import load_trained
 
 REPORT = Path("reports") / "report.md"
 TEMPLATE = Path("reports") / "report.template.md"

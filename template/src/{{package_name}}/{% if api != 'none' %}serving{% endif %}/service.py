@@ -4,7 +4,7 @@ The model is loaded once, at start-up, from a path given on the command line and
 the sha256 in its metadata; no request can make the service read a file. Every request body is
 checked against the features the model was trained on, and a bad one gets a 4xx answer that says
 what is wrong. Predictions come from ONNX Runtime on the checked export when it can answer
-(commands/predictor.py): a request then costs microseconds and never touches pandas; otherwise
+(prediction/predictor.py): a request then costs microseconds and never touches pandas; otherwise
 from the scikit-learn model, as `make predict` would give them.
 """
 
@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..commands.loading import load_trained
-from ..commands.predictor import OnnxPredictor, choose
+from ..model.loading import load_trained
+from ..prediction.predictor import OnnxPredictor, choose
 from ..model import predict as model_output
 from ..model.features import select_features
 from ..paths import ProjectPaths

@@ -13,10 +13,10 @@ from typing import Any
 
 from ..helpers.files import sha256_file
 from ..helpers.tables import read_parquet
-from ..model.features import select_features, split_target
-from ..model.onnx_export import INPUT_TYPES, MISSING_CATEGORY, OUTPUTS, OnnxUnsupported, opsets, to_onnx
-from ..model.onnx_parity import parity
-from ..model.persistence import DEFAULT_FORMAT, model_format
+from .features import select_features, split_target
+from .onnx_export import INPUT_TYPES, MISSING_CATEGORY, OUTPUTS, OnnxUnsupported, opsets, to_onnx
+from .onnx_parity import parity
+from .persistence import DEFAULT_FORMAT, model_format
 from ..paths import ProjectPaths
 
 ONNX_FILE = "model.onnx"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..model.metadata import latest_metadata, metadata_for_model, read_metadata
-from ..model.persistence import DEFAULT_FORMAT, load_model
+from .metadata import latest_metadata, metadata_for_model, read_metadata
+from .persistence import DEFAULT_FORMAT, load_model
 from ..paths import ProjectPaths
 
 

@@ -3,7 +3,7 @@
 The input is a Parquet file, a folder of Parquet files or a glob; Ray Data reads it in blocks and
 each worker predicts its blocks with BatchPredictor, which loads the model once per worker through
 the same code as the local path and the API: the sha256 check against the metadata, then ONNX
-Runtime on the checked export where it can (commands/predictor.py). Predictions are written as
+Runtime on the checked export where it can (prediction/predictor.py). Predictions are written as
 Parquet parts into a temporary folder that replaces the output folder only when every block
 succeeded. The input's columns that are not features (an id, the target) are kept beside the
 predictions, so parts written in any order can be joined back to their rows.
@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from ..helpers.files import replace_folder
 from ..model.features import select_features
 from ..paths import ProjectPaths
-from .loading import load_trained
+from ..model.loading import load_trained
 from .predictor import choose, predict_frame
 
 

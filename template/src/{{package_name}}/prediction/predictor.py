@@ -23,7 +23,7 @@ from ..model import predict as model_output
 from ..model.onnx_export import MISSING_CATEGORY, OUTPUTS, onnx_inputs
 from ..model.onnx_parity import ParityError
 from ..paths import ProjectPaths
-from . import export
+from ..model.export_bundle import checked_bundle
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def onnx_predictor(paths: ProjectPaths, model: Any, metadata: dict[str, Any], se
         return None, ("model/predict.py has no present(labels, probabilities, classes) to shape ONNX Runtime's "
                       "outputs (see the example project's model/predict.py)")
     try:
-        bundle, record = export.checked_bundle(paths, model, metadata, settings)
+        bundle, record = checked_bundle(paths, model, metadata, settings)
     except (ParityError, BundleError, OSError) as error:
         return None, f"no checked ONNX export ({error})"
     onnx = record["onnx"]
