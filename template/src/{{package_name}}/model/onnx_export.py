@@ -31,7 +31,8 @@ from .onnx_converters import is_nan, register_converters
 
 MISSING_CATEGORY = ""
 INPUT_TYPES = {"numeric": "double", "categorical": "string"}
-OUTPUTS = ["label", "probabilities"]
+OUTPUTS = ["label", "probabilities"]  # a classifier's; a regressor has one, the predicted values
+REGRESSION_OUTPUTS = ["variable"]
 # The newest operator sets that the oldest supported onnxruntime (1.18) runs; skl2onnx uses older
 # ones where they suffice.
 TARGET_OPSET = {"": 21, "ai.onnx.ml": 3}
@@ -69,10 +70,11 @@ def to_onnx(model: Any, feature_specs: list[dict[str, str]], name: str) -> bytes
     prepared = onnx_ready(model)
     final = prepared.steps[-1][1] if isinstance(prepared, Pipeline) else prepared
     types = {"numeric": DoubleTensorType([None, 1]), "categorical": StringTensorType([None, 1])}
+    options = {id(final): {"zipmap": False}} if hasattr(final, "predict_proba") else {}
     try:
         onnx_model = convert_sklearn(
             prepared, name=name, initial_types=[(spec["name"], types[spec["type"]]) for spec in feature_specs],
-            options={id(final): {"zipmap": False}}, target_opset=TARGET_OPSET,
+            options=options, target_opset=TARGET_OPSET,
         )
     except (MissingConverter, MissingShapeCalculator) as error:
         found = re.search(r"<class '([^']+)'>", str(error))
@@ -128,3 +130,8 @@ def compares_in_float32(estimator: Any) -> bool:
     """scikit-learn's trees and tree ensembles compare a float32 copy of their input with their thresholds."""
     members = np.ravel(np.asarray(getattr(estimator, "estimators_", [estimator]), dtype=object))
     return len(members) > 0 and all(hasattr(member, "tree_") for member in members)
+
+
+def outputs_of(model: Any) -> list[str]:
+    """The ONNX output names of a converted model: label and probabilities, or the regressor's values."""
+    return OUTPUTS if hasattr(model, "classes_") else REGRESSION_OUTPUTS
