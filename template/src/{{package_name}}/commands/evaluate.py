@@ -39,7 +39,8 @@ def main(model_path: Path | None = None, overrides: Sequence[str] = ()) -> dict[
     if task == "regression":
         confusion = pd.DataFrame({"actual": target.to_numpy(dtype=float), "predicted": model.predict(features)})
     else:
-        confusion = pd.DataFrame({"actual": target.astype(str).to_numpy(), "predicted": model.predict(features).astype(str)})
+        confusion = pd.DataFrame({"actual": target.astype(str).to_numpy(),
+                                  "predicted": model.predict(features).astype(str)})
     atomic_write_text(paths.confusion_file, confusion.to_csv(index=False))
     print(f"metrics    {paths.metrics_file.relative_to(paths.root)}: "
           + ", ".join(f"{m}={v:.4f}" for m, v in metrics.items()))

@@ -44,8 +44,9 @@ def decide_task(target: pd.Series, requested: str, name: str) -> tuple[str, str]
     if not numeric:
         return "classification", f"{name!r} holds labels ({distinct} distinct values); set data.task to override"
     if integral and distinct <= MAX_INTEGER_CLASSES:
-        return "classification", (f"{name!r} holds {distinct} distinct integers (at most {MAX_INTEGER_CLASSES}: "
-                                   "classes); set data.task=regression if they are quantities")
+        why = (f"{name!r} holds {distinct} distinct integers (at most {MAX_INTEGER_CLASSES}: classes); "
+               "set data.task=regression if they are quantities")
+        return "classification", why
     return "regression", (f"{name!r} holds numbers with {distinct} distinct values; "
                           "set data.task=classification if they are classes")
 
@@ -75,11 +76,24 @@ def looks_like_identifier(column: pd.Series) -> bool:
     return not pd.api.types.is_numeric_dtype(values) and distinct > max(100, 0.5 * len(values))
 
 
+def looks_like_dates(column: pd.Series) -> bool:
+    """Text whose first values all read as dates."""
+    sample = column.dropna().head(20)
+    if pd.api.types.is_numeric_dtype(sample) or sample.empty:
+        return False
+    return bool(pd.to_datetime(sample.astype(str), errors="coerce", format="mixed").notna().all())
+
+
 def warn_about_identifiers(frame: pd.DataFrame, spec: DataSpec) -> list[str]:
     """Warn (stderr) about unlisted columns that look like identifiers: as features they only memorise rows."""
     listed = {spec.target, *spec.id_columns, *spec.date_columns, *spec.drop_columns}
     suspects = [name for name in frame.columns if name not in listed and looks_like_identifier(frame[name])]
     for name in suspects:
+        if looks_like_dates(frame[name]):
+            print(f"warning    column {name!r} looks like dates; list it in data.date_columns (e.g. "
+                  f"data.date_columns=[{name}]) to learn from calendar features, or in data.drop_columns.",
+                  file=sys.stderr)
+            continue
         print(f"warning    column {name!r} looks like an identifier ({frame[name].nunique()} distinct values in "
               f"{frame[name].notna().sum()} rows); if it is one, list it in data.id_columns "
               f"(e.g. data.id_columns=[{name}]) so it is kept beside predictions and never used as a feature.",

@@ -79,6 +79,11 @@ def to_onnx(model: Any, feature_specs: list[dict[str, str]], name: str) -> bytes
     except (MissingConverter, MissingShapeCalculator) as error:
         found = re.search(r"<class '([^']+)'>", str(error))
         raise OnnxUnsupported(f"skl2onnx has no converter for {found[1] if found else error}") from error
+    except ValueError as error:  # a converter that fails on this model (hist gradient boosting, some versions)
+        if "Unable to create node" not in str(error):
+            raise
+        raise OnnxUnsupported(f"skl2onnx cannot convert this {type(final).__name__} "
+                              f"({str(error).split(' with name=')[0]})") from error
     imports = sorted((entry.domain, entry.version) for entry in onnx_model.opset_import)
     del onnx_model.opset_import[:]  # skl2onnx lists them in set order, which changes from one process to the next
     onnx_model.opset_import.extend(make_opsetid(domain, version) for domain, version in imports)
