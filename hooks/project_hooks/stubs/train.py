@@ -1,8 +1,9 @@
 """How the model is built: the part of training that is yours to change.
 
-TODO: replace the baseline below with your model. It predicts the most frequent class, which
-is the score any real model must beat (the mean, for a regression task). Everything around it (data, metadata, metrics, saving,
-predict, deploy, tuning) already works: `make train` and `make tune` run this as it is.
+TODO: replace the baseline below with your model. It predicts the most frequent class (the mean,
+for a regression task), which is the score any real model must beat. Everything around it (data,
+metadata, metrics, saving, predict, deploy, tuning) already works: `make train` and `make tune` run
+this as it is.
 """
 
 from __future__ import annotations
