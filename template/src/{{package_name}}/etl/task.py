@@ -79,23 +79,29 @@ def looks_like_identifier(column: pd.Series) -> bool:
 def looks_like_dates(column: pd.Series) -> bool:
     """Text whose first values all read as dates."""
     sample = column.dropna().head(20)
-    if pd.api.types.is_numeric_dtype(sample) or sample.empty:
+    if pd.api.types.is_numeric_dtype(sample) or pd.api.types.is_bool_dtype(sample) or sample.empty:
         return False
     return bool(pd.to_datetime(sample.astype(str), errors="coerce", format="mixed").notna().all())
 
 
 def warn_about_identifiers(frame: pd.DataFrame, spec: DataSpec) -> list[str]:
-    """Warn (stderr) about unlisted columns that look like identifiers: as features they only memorise rows."""
+    """Warn (stderr) about unlisted columns that look like identifiers or dates: as features, identifiers
+    only memorise rows and dates become meaningless categories. Return the columns warned about."""
     listed = {spec.target, *spec.id_columns, *spec.date_columns, *spec.drop_columns}
-    suspects = [name for name in frame.columns if name not in listed and looks_like_identifier(frame[name])]
-    for name in suspects:
+    warned = []
+    for name in frame.columns:
+        if name in listed:
+            continue
         if looks_like_dates(frame[name]):
             print(f"warning    column {name!r} looks like dates; list it in data.date_columns (e.g. "
                   f"data.date_columns=[{name}]) to learn from calendar features, or in data.drop_columns.",
                   file=sys.stderr)
+        elif looks_like_identifier(frame[name]):
+            print(f"warning    column {name!r} looks like an identifier ({frame[name].nunique()} distinct values in "
+                  f"{frame[name].notna().sum()} rows); if it is one, list it in data.id_columns "
+                  f"(e.g. data.id_columns=[{name}]) so it is kept beside predictions and never used as a feature.",
+                  file=sys.stderr)
+        else:
             continue
-        print(f"warning    column {name!r} looks like an identifier ({frame[name].nunique()} distinct values in "
-              f"{frame[name].notna().sum()} rows); if it is one, list it in data.id_columns "
-              f"(e.g. data.id_columns=[{name}]) so it is kept beside predictions and never used as a feature.",
-              file=sys.stderr)
-    return suspects
+        warned.append(name)
+    return warned
