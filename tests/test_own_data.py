@@ -163,7 +163,9 @@ BAD_TABLES = {
                              ["data.task=classification"], "set data.task=regression"),
     "duplicate_columns": (lambda path: write_csv(path, ["a", "a", "y"], [[1, 2, "x"], [3, 4, "z"]]), [],
                           "column name(s) ['a'] appear more than once"),
-    "not_utf8": (latin1_file, [], "data.read.encoding"),
+    "not_utf8": (latin1_file, [], "is not valid utf-8 text"),
+    "wrong_delimiter": (lambda path: path.write_text("a;b;y\n" + "".join(f"{i};{i};{i % 2}\n" for i in range(30))),
+                        [], "is data.read.delimiter (now ',') the file's delimiter?"),
 }
 
 

@@ -59,7 +59,7 @@ def read_csv(path: str | Path, spec: DataSpec, where: str) -> pd.DataFrame:
     else:
         options["decimal"] = spec.decimal
     try:
-        return pd.read_csv(path, **options)
+        frame = pd.read_csv(path, **options)
     except UnicodeDecodeError as error:
         raise ValueError(encoding_problem(where, spec, error)) from None
     except (OSError, ValueError) as error:  # pandas' and pyarrow's parser errors
@@ -67,6 +67,11 @@ def read_csv(path: str | Path, spec: DataSpec, where: str) -> pd.DataFrame:
             raise ValueError(encoding_problem(where, spec, error)) from None
         raise ValueError(f"{where} is not a readable CSV file ({error}); check data.read.delimiter "
                          f"(now {spec.delimiter!r}) and the file.") from None
+    for name in frame.columns:  # pyarrow reads a column of invalid text as bytes rather than failing
+        first = frame[name].dropna().head(1)
+        if len(first) and isinstance(first.iloc[0], bytes):
+            raise ValueError(encoding_problem(where, spec, ValueError(f"column {name!r} is not {spec.encoding}")))
+    return frame
 
 
 def encoding_problem(where: str, spec: DataSpec, error: Exception) -> str:
