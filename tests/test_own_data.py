@@ -119,8 +119,8 @@ def test_a_continuous_target_is_regression_with_its_metrics(project):
     assert json.loads((project / "reports" / "metrics.json").read_text())["task"] == "regression"
     cli(project, "report")
     figures = project / "reports" / "figures" / "report"
-    assert {"predicted_vs_actual.png", "residuals.png", "target_distribution.png"} <= {path.name for path in
-                                                                                   figures.iterdir()}
+    drawn = {path.name for path in figures.iterdir()}
+    assert {"predicted_vs_actual.png", "residuals.png", "target_distribution.png"} <= drawn
     assert "Predicted against actual" in (project / "reports" / "report.md").read_text()
     write_csv(project / "incoming" / "new_prices.csv", ["size_m2", "rooms", "age_years", "district"],
               [row[:4] for row in rows[:10]])
