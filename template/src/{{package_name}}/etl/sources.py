@@ -35,7 +35,7 @@ def file_format(source: str) -> str:
     suffix = Path(name).suffix
     if suffix not in FORMATS:
         raise ValueError(f"data.source {source!r}: unknown file type {suffix or '(no extension)'}; "
-                         f"use a {', '.join(sorted(FORMATS))} file, or {{sql: ..., url_env: ...}} for a database.")
+                         f"use a {', '.join(sorted(FORMATS))} file, or a mapping with sql and url_env for a database.")
     return FORMATS[suffix]
 
 

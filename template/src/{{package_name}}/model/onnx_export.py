@@ -70,7 +70,8 @@ def to_onnx(model: Any, feature_specs: list[dict[str, str]], name: str) -> bytes
     prepared = onnx_ready(model)
     final = prepared.steps[-1][1] if isinstance(prepared, Pipeline) else prepared
     types = {"numeric": DoubleTensorType([None, 1]), "categorical": StringTensorType([None, 1])}
-    options = {id(final): {"zipmap": False}} if hasattr(final, "predict_proba") else {}
+    no_zipmap = {"zipmap": False}  # probabilities as one array, not a list of dictionaries
+    options = {id(final): no_zipmap} if hasattr(final, "predict_proba") else {}
     try:
         onnx_model = convert_sklearn(
             prepared, name=name, initial_types=[(spec["name"], types[spec["type"]]) for spec in feature_specs],
