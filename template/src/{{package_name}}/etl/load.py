@@ -10,6 +10,7 @@ pandas, which keeps the first step of the pipeline instant.
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ def load_raw(paths: ProjectPaths, data_params: dict[str, Any]) -> tuple[Path, bo
     spec = data_spec(data_params)
     target = paths.raw_file(spec.name)
     if target.exists():
+        warn_if_source_changed(spec, paths, target)
         return target, False
     if spec.bundled:
         dataset = get_dataset(spec.name)
@@ -40,6 +42,18 @@ def load_raw(paths: ProjectPaths, data_params: dict[str, Any]) -> tuple[Path, bo
         return target, True
     load_source(spec, paths, target)
     return target, True
+
+
+def warn_if_source_changed(spec: DataSpec, paths: ProjectPaths, raw: Path) -> None:
+    """Say so when a local CSV source no longer has the size of its raw copy: the copy is kept, as raw data is."""
+    if not isinstance(spec.source, str) or "://" in spec.source or not spec.source.lower().endswith(".csv"):
+        return
+    source = Path(spec.source).expanduser()
+    source = source if source.is_absolute() else paths.root / source
+    if source.is_file() and source.resolve() != raw.resolve() and source.stat().st_size != raw.stat().st_size:
+        print(f"warning    {spec.source} differs from its raw copy {raw.name}, which is kept (raw data is "
+              f"immutable): load the new version under a new name, e.g. data.dataset={spec.name}_v2 "
+              f"(or delete {raw.relative_to(paths.root)} to replace it).", file=sys.stderr)
 
 
 def load_source(spec: DataSpec, paths: ProjectPaths, target: Path) -> None:
