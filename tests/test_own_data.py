@@ -185,3 +185,16 @@ def test_a_bad_table_is_refused_by_name_and_nothing_is_written(project, case):
     written = [path for folder in ("raw", "staging", "transformed") for path in (project / "data" / folder).iterdir()
                if path.name.startswith(case)]
     assert written == []
+
+
+def test_the_regression_example_trains_on_the_bundled_diabetes_table(tmp_path):
+    root = copier_copy(tmp_path / "project", {**DEFAULTS, "task": "regression", "tracking": "none"})
+    params = (root / "params.yaml").read_text()
+    assert "  dataset: diabetes" in params and "values: [random_forest, ridge, hist_gradient_boosting]" in params
+    run(["make", "env"], cwd=root)
+    result = run(["make", "train"], cwd=root)
+    assert "task       regression: 'target' holds numbers" in result.stdout
+    metadata = latest_metadata(root)
+    assert metadata["task"] == "regression" and metadata["data"]["dataset"] == "diabetes"
+    assert set(metadata["metrics"]) == {"rmse", "mae", "r2", "mape"} and metadata["metrics"]["r2"]["hold_out"] > 0.2
+    assert "template: scatter" in (root / "dvc.yaml").read_text()
