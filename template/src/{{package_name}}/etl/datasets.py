@@ -94,5 +94,6 @@ def get_dataset(name: str) -> Dataset:
         return DATASETS[name]
     except KeyError:
         raise ValueError(
-            f"Unknown dataset {name!r} in data.dataset; choose one of: {', '.join(DATASETS)}."
+            f"Unknown dataset {name!r} in data.dataset; choose one of: {', '.join(DATASETS)}. For your own "
+            f"table, also set data.source and data.target, e.g. data.source=data/raw/{name}.csv data.target=<column>."
         ) from None
