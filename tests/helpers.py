@@ -23,12 +23,12 @@ TOOLS_BIN = Path(sys.executable).parent  # the template's .venv/bin: copier, uv,
 
 # The questions whose every pair of values the render matrix covers: every choice and yes/no question
 # of a project, except the cml_* machine settings (asked only with cml; tests/test_ci.py covers them).
-MATRIX_QUESTIONS = ["license", "env_manager", "python_version", "include_example", "use_dvc", "tracking", "api",
-                    "docker", "ci", "cml"]
+MATRIX_QUESTIONS = ["license", "env_manager", "python_version", "include_example", "task", "use_dvc", "tracking",
+                    "api", "docker", "ci", "cml"]
 ANSWER_VALUES = {question: question_values(question) for question in MATRIX_QUESTIONS}  # from copier.yml
 DEFAULTS: dict[str, Any] = {
     "license": "Apache-2.0", "env_manager": "uv", "python_version": "3.11", "include_example": True,
-    "use_dvc": True, "tracking": "mlflow", "api": "fastapi", "docker": True,
+    "task": "classification", "use_dvc": True, "tracking": "mlflow", "api": "fastapi", "docker": True,
     "ci": "github", "cml": True,
 }
 # The projects of tests/test_report.py: one per tracking, trained and reported; `make report` with and
@@ -139,6 +139,8 @@ def render_matrix(orders: int = 8) -> tuple[dict[str, Any], ...]:
 def combo_id(answers: dict[str, Any]) -> str:
     """Readable test id, e.g. MIT-stubs-pip-py3.12-wandb-nodvc-flask-docker-gitlab-nocml."""
     example = "example" if answers["include_example"] else "stubs"
+    if answers.get("task", "classification") == "regression":
+        example += "-regression"
     dvc = "dvc" if answers["use_dvc"] else "nodvc"
     docker = "docker" if answers["docker"] else "nodocker"
     cml = "cml" if answers.get("cml", DEFAULTS["cml"]) else "nocml"

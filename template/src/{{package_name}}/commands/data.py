@@ -1,4 +1,4 @@
-"""`data`: bundled data -> data/raw -> data/staging -> data/transformed, and cleaning up."""
+"""`data`: data.source (or a bundled dataset) -> data/raw -> data/staging -> data/transformed, and cleaning up."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..config import load_params, project_root
-from ..etl.datasets import get_dataset
 from ..etl.load import load_raw
+from ..etl.spec import data_spec
 from ..paths import ProjectPaths
 
 STEPS = ("load", "stage", "transform")
@@ -20,8 +20,8 @@ def main(steps: Sequence[str] = STEPS, overrides: Sequence[str] = ()) -> None:
         raise ValueError(f"Unknown data step(s) {unknown}; choose from {', '.join(STEPS)}.")
     params = load_params(overrides)
     paths = ProjectPaths(project_root())
-    name = params["data"]["dataset"]
-    target = get_dataset(name).target
+    spec = data_spec(params["data"])
+    name = spec.name
     raw_file, staging_file = paths.raw_file(name), paths.staging_file(name)
     train_file, test_file = paths.train_file(name), paths.test_file(name)
     if "load" in steps:
@@ -30,12 +30,12 @@ def main(steps: Sequence[str] = STEPS, overrides: Sequence[str] = ()) -> None:
     if "stage" in steps:
         from ..etl.staging import stage  # pandas: imported only by the steps that use it
 
-        staged = stage(raw_file, staging_file, target)
+        staged = stage(raw_file, staging_file, spec)
         print(f"staging    {staging_file.relative_to(paths.root)} ({len(staged)} rows)")
     if "transform" in steps:
         from ..etl.transform import transform
 
-        train_rows, test_rows = transform(staging_file, train_file, test_file, target, params["etl"])
+        train_rows, test_rows = transform(staging_file, train_file, test_file, spec, params["etl"])
         print(f"train      {train_file.relative_to(paths.root)} ({train_rows} rows)")
         print(f"test       {test_file.relative_to(paths.root)} ({test_rows} rows)")
 

@@ -1,5 +1,6 @@
 """`evaluate`: score a trained model on the hold-out set; write reports/metrics.json and the
-confusion-matrix data (actual, predicted) that `dvc plots show` draws."""
+(actual, predicted) pairs that `dvc plots show` draws: a confusion matrix for classification,
+predicted against actual values for regression."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from ..config import load_params, project_root
 from ..helpers.files import atomic_write_text
 from ..helpers.tables import read_parquet
 from ..model.features import select_features, split_target
-from ..model.scoring import score
+from ..model.scoring import metrics_for, score
 from ..paths import ProjectPaths
 from ..model.loading import load_trained
 
@@ -28,11 +29,18 @@ def main(model_path: Path | None = None, overrides: Sequence[str] = ()) -> dict[
     features, target = split_target(test_frame, metadata["data"]["target"])
     types = {f["name"]: f["type"] for f in metadata["features"]}
     features = select_features(features, types)
-    metrics = score(model, features, target, list(params["evaluate"]["metrics"]))
-    report = {"model": metadata["model"]["path"], "rows": len(target), "metrics": metrics}
+    task = metadata.get("task", "classification")
+    positive = None
+    if metadata.get("positive_class") is not None:
+        positive = next(label for label in target.unique() if str(label) == metadata["positive_class"])
+    metrics = score(model, features, target, metrics_for(task, target, params["evaluate"]), positive)
+    report = {"model": metadata["model"]["path"], "task": task, "rows": len(target), "metrics": metrics}
     atomic_write_text(paths.metrics_file, json.dumps(report, indent=2) + "\n")
-    predicted = model.predict(features).astype(str)
-    confusion = pd.DataFrame({"actual": target.astype(str).to_numpy(), "predicted": predicted})
+    if task == "regression":
+        confusion = pd.DataFrame({"actual": target.to_numpy(dtype=float), "predicted": model.predict(features)})
+    else:
+        confusion = pd.DataFrame({"actual": target.astype(str).to_numpy(),
+                                  "predicted": model.predict(features).astype(str)})
     atomic_write_text(paths.confusion_file, confusion.to_csv(index=False))
     print(f"metrics    {paths.metrics_file.relative_to(paths.root)}: "
           + ", ".join(f"{m}={v:.4f}" for m, v in metrics.items()))

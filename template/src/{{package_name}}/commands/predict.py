@@ -3,13 +3,16 @@
 The input is read and written in chunks of predict.chunk_rows rows, so memory stays flat
 however large the file is. The output appears only when every chunk succeeded. Each chunk is
 predicted by ONNX Runtime on the checked export when it can (commands/predictor.py; the first
-line says which runtime and why), with as many threads as cores.
+line says which runtime and why), with as many threads as cores. The input may be shaped like the
+raw table (dates and dropped columns are prepared as staging did); its data.id_columns are written
+beside the predictions, so rows can be joined back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -18,7 +21,7 @@ import pyarrow.parquet as pq
 from ..config import load_params, project_root
 from ..helpers.files import atomic_path
 from ..helpers.ray_cluster import require_ray
-from ..model.features import select_features
+from ..model.features import prepare_columns, select_features
 from ..paths import ProjectPaths
 from ..model.loading import load_trained
 from ..prediction.predictor import choose, predict_frame
@@ -60,6 +63,13 @@ def write_chunks(chunks: Iterator[pd.DataFrame], output: Path) -> int:
     return rows
 
 
+def with_ids(chunk: pd.DataFrame, id_columns: list[str], onnx: Any, model: Any, types: dict[str, str]) -> pd.DataFrame:
+    """The predictions of a prepared chunk, after the chunk's id columns (those it has)."""
+    predicted = predict_frame(onnx, model, select_features(chunk, types))
+    ids = [name for name in id_columns if name in chunk.columns]
+    return pd.concat([chunk[ids], predicted], axis=1) if ids else predicted
+
+
 def main(
     input_path: Path | None = None,
     output_path: Path | None = None,
@@ -96,7 +106,10 @@ def main(
     onnx, runtime = choose(paths, model, metadata, dict(params["export"]), "auto")
     print(f"runtime    {runtime}")
     chunks = read_chunks(source, chunk_rows)
-    predictions = (predict_frame(onnx, model, select_features(chunk, types)) for chunk in chunks)
+    columns = {key: metadata["data"].get(key, []) for key in ("id_columns", "date_columns", "drop_columns")}
+    columns["dates_as"] = metadata["data"].get("dates_as", "calendar")
+    predictions = (with_ids(prepare_columns(chunk, columns), columns["id_columns"], onnx, model, types)
+                   for chunk in chunks)
     rows = write_chunks(predictions, output)
     print(f"predictions {output} ({rows} rows)")
     return output

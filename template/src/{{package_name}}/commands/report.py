@@ -49,7 +49,10 @@ def importances(model: Any, features: pd.DataFrame, target: pd.Series, metric: s
         return dict(zip(map(str, features.columns), map(float, own))), "the model's feature_importances_"
     from sklearn.inspection import permutation_importance
 
-    result = permutation_importance(model, features, target, scoring=metric, n_repeats=5, random_state=0)
+    from ..model.scoring import scorer
+
+    result = permutation_importance(model, features, target, scoring=scorer(metric, "evaluate.metrics"), n_repeats=5,
+                                    random_state=0)
     return (dict(zip(map(str, features.columns), map(float, result.importances_mean))),
             f"permutation importance: mean drop of {metric} over 5 shuffles of the hold-out set")
 
@@ -71,10 +74,21 @@ def model_section(metadata: dict[str, Any]) -> list[str]:
     ]
 
 
-def data_section(frame: pd.DataFrame, target: str, report: Path, root: Path) -> list[str]:
+def data_section(frame: pd.DataFrame, target: str, report: Path, root: Path,
+                 task: str = "classification") -> list[str]:
     summary = data_summary(frame, target)
     missing = (table(["column", "missing values"], summary["missing"].items()) if summary["missing"]
                else "No missing values.")
+    if task == "regression":
+        values = frame[target].astype(float)
+        figure = figures.histograms(frame[[target]], root / FIGURES / "target_distribution.png")
+        return [
+            f"{summary['rows']} rows (training and hold-out), {summary['columns']} columns.",
+            missing,
+            table([target, "value"], [("min", number(values.min())), ("median", number(values.median())),
+                                      ("mean", number(values.mean())), ("max", number(values.max()))]),
+            image("Target distribution", figure, report),
+        ]
     figure = figures.bars(summary["classes"], f"Class balance of {target!r}", "rows",
                           root / FIGURES / "class_balance.png")
     return [
@@ -83,6 +97,14 @@ def data_section(frame: pd.DataFrame, target: str, report: Path, root: Path) -> 
         class_balance(summary["classes"], target),
         image("Class balance", figure, report),
     ]
+
+
+def roc_section(model: Any, features: pd.DataFrame, actual: pd.Series, paths: ProjectPaths, report: Path) -> str:
+    if not hasattr(model, "predict_proba"):
+        return "The model gives no class probabilities (no `predict_proba`), so no ROC curves."
+    roc = figures.roc_curves(actual, model.predict_proba(features), list(model.classes_),
+                             paths.root / FIGURES / "roc_curves.png")
+    return image("ROC curves", roc, report)
 
 
 SECTIONS = ("model_name", "model", "metrics", "confusion_matrix", "roc_curves", "feature_importance", "data")
@@ -125,21 +147,23 @@ def main(model_path: Path | None = None) -> Path:
         (name, number(value), number(metadata["metrics"].get(name, {}).get("cross_val")))
         for name, value in hold_out.items()
     ])
-    confusion = figures.confusion_matrix(actual.astype(str), predicted.astype(str),
-                                         paths.root / FIGURES / "confusion_matrix.png")
-    sections["confusion_matrix"] = image("Confusion matrix", confusion, report)
-    if hasattr(model, "predict_proba"):
-        roc = figures.roc_curves(actual, model.predict_proba(features), list(model.classes_),
-                                 paths.root / FIGURES / "roc_curves.png")
-        sections["roc_curves"] = image("ROC curves", roc, report)
+    task = metadata.get("task", "classification")
+    if task == "regression":  # the same two sections, with a regressor's figures
+        scatter = figures.predicted_against_actual(actual, predicted, paths.root / FIGURES / "predicted_vs_actual.png")
+        sections["confusion_matrix"] = image("Predicted against actual", scatter, report)
+        spread = figures.residuals(actual, predicted, paths.root / FIGURES / "residuals.png")
+        sections["roc_curves"] = image("Residuals", spread, report)
     else:
-        sections["roc_curves"] = "The model gives no class probabilities (no `predict_proba`), so no ROC curves."
+        confusion = figures.confusion_matrix(actual.astype(str), predicted.astype(str),
+                                             paths.root / FIGURES / "confusion_matrix.png")
+        sections["confusion_matrix"] = image("Confusion matrix", confusion, report)
+        sections["roc_curves"] = roc_section(model, features, actual, paths, report)
     values, method = importances(model, features, actual, metric)
     importance = figures.bars(values, "Feature importance", method.split(":")[0],
                               paths.root / FIGURES / "feature_importance.png")
     sections["feature_importance"] = f"From {method}.\n\n" + image("Feature importance", importance, report)
     both = pd.concat([train, test], ignore_index=True)
-    sections["data"] = "\n\n".join(data_section(both, target, report, paths.root))
+    sections["data"] = "\n\n".join(data_section(both, target, report, paths.root, task))
     atomic_write_text(report, AUTHOR_NOTES.sub("", template.substitute(sections)))
     print(f"report     {REPORT.as_posix()} ({len(list((paths.root / FIGURES).glob('*.png')))} figures)")
     return report

@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import __version__
 from ..config import hyperparameter_values, load_params, project_root
-from ..etl.datasets import get_dataset
+from ..etl.spec import data_spec
 from ..helpers.gitinfo import git_state
 from ..helpers.tables import read_parquet
 from ..model.metadata import describe_file, environment, new_version, write_metadata
@@ -55,11 +55,13 @@ def main(overrides: Sequence[str] = ()) -> Path:
     params = load_params(overrides)
     paths = ProjectPaths(project_root())
     trainer = params["train"]["trainer"]
+    data_spec(params["data"])  # a data section that names no table fails before anything runs
     load_trainer(trainer)  # an unknown or broken trainer fails before any data work
     train_file, test_file = prepared_data(params, paths, overrides)
     with tracking_run(params["tracking"], paths.root) as tracker:
         tracker.log_params(params)
         metadata_path, metadata = fit_and_record(params, paths, trainer, train_file, test_file, tracker)
+    print(f"task       {metadata['task']}: {metadata['task_reason']}")
     print(f"trainer    {trainer} ({metadata['trainer']['package']} {metadata['trainer']['version']})")
     print(f"model      {metadata['model']['path']}")
     print(f"metadata   {metadata_path.relative_to(paths.root)}")
@@ -73,31 +75,39 @@ def main(overrides: Sequence[str] = ()) -> Path:
 def fit_and_record(params: dict[str, Any], paths: ProjectPaths, trainer: str, train_file: Path, test_file: Path,
                    tracker: Tracker) -> tuple[Path, dict[str, Any]]:
     """Run the trainer, score and save its model, write the metadata and hand the results to the tracker."""
-    from ..model.features import feature_types, select_features, split_target
+    from ..etl.sources import describe as describe_source
+    from ..etl.task import decide_task, positive_class
+    from ..model.features import feature_columns, feature_types, input_schema, select_features, split_target
     from ..model.persistence import model_format, save_model
-    from ..model.scoring import score
+    from ..model.scoring import metrics_for, score
 
-    dataset = params["data"]["dataset"]
-    target = get_dataset(dataset).target
+    spec = data_spec(params["data"])
+    dataset, target = spec.name, spec.target
     remedy = "run `make data` (or `data transform`) to write it again."
     train_frame, test_frame = read_parquet(train_file, remedy), read_parquet(test_file, remedy)
     X_train, y_train = split_target(train_frame, target)
     X_test, y_test = split_target(test_frame, target)
-    types = feature_types(X_train)
+    task, task_reason = decide_task(y_train, spec.task, target)
+    positive = positive_class(y_train, spec.positive_class) if task == "classification" else None
+    types = feature_types(feature_columns(X_train, target, spec.id_columns))
+    if not types:
+        raise ValueError(f"No feature columns left beside {target!r} (data.id_columns, data.date_columns and "
+                         "data.drop_columns took the others).")
     X_train, X_test = select_features(X_train, types), select_features(X_test, types)
-    metrics = list(params["evaluate"]["metrics"])
+    metrics = metrics_for(task, y_train, params["evaluate"])
     hyperparameters = hyperparameter_values(params["train"])
 
     train_input = TrainInput(
         params=params, hyperparameters=hyperparameters, train_file=train_file, test_file=test_file,
         target=target, features=types, output_dir=paths.reports / "trainers" / trainer, tracker=tracker,
+        task=task, metrics=metrics, positive_class=positive,
     )
     train_input.output_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     output = run_trainer(trainer, train_input)
     training_seconds = time.perf_counter() - started
     model = output.model
-    hold_out = score(model, X_test, y_test, metrics)
+    hold_out = score(model, X_test, y_test, metrics, positive)
     cross_val = {m: output.metrics[m] for m in metrics if m in output.metrics}
 
     version = new_version()
@@ -112,7 +122,7 @@ def fit_and_record(params: dict[str, Any], paths: ProjectPaths, trainer: str, tr
             "name": name,
             "version": version,
             "type": f"{type(model).__module__}.{type(model).__qualname__}",
-            "description": f"{type(model).__name__} predicting {target!r} of the {dataset} dataset",
+            "description": f"{type(model).__name__} predicting {target!r} of the {dataset} dataset ({task})",
             "path": model_file["path"],
             "format": output.format,
             "size_bytes": model_file["size_bytes"],
@@ -125,14 +135,19 @@ def fit_and_record(params: dict[str, Any], paths: ProjectPaths, trainer: str, tr
         "git": git_state(paths.root),
         "tracking": {"backend": tracker.backend, "run_id": tracker.run_id},
         "params": params,
+        "task": task,
+        "task_reason": task_reason,
+        "positive_class": None if positive is None else str(positive),
         "data": {
             "dataset": dataset,
+            "source": describe_source(spec),
             "target": target,
+            **spec.columns(),
             "train": describe_file(train_file, paths.root, *train_frame.shape),
             "test": describe_file(test_file, paths.root, *test_frame.shape),
         },
-        "features": [{"name": n, "type": t, "dtype": str(X_train[n].dtype)} for n, t in types.items()],
-        "classes": [str(c) for c in sorted(y_train.unique())],
+        "features": input_schema(X_train, types),
+        "classes": [str(c) for c in sorted(y_train.unique())] if task == "classification" else [],
         "testing": {
             "strategy": "hold_out",
             "test_size": params["etl"]["test_size"],
@@ -146,6 +161,7 @@ def fit_and_record(params: dict[str, Any], paths: ProjectPaths, trainer: str, tr
     metadata_path = write_metadata(metadata, paths.metadata)
     tracker.log_metrics({**{f"hold_out_{m}": v for m, v in hold_out.items()},
                          **{f"cross_val_{m}": v for m, v in cross_val.items()}})
-    tracker.log_confusion([str(v) for v in y_test], [str(v) for v in model.predict(X_test)])
+    if task == "classification":
+        tracker.log_confusion([str(v) for v in y_test], [str(v) for v in model.predict(X_test)])
     tracker.log_artifacts([model_path, metadata_path, *map(Path, output.artifacts)])
     return metadata_path, metadata

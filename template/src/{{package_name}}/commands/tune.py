@@ -26,13 +26,14 @@ import pandas as pd
 import yaml
 
 from ..config import ConfigError, hyperparameter_values, load_params, project_root
-from ..etl.datasets import get_dataset
+from ..etl.spec import data_spec
+from ..etl.task import decide_task, positive_class
 from ..helpers.files import atomic_write_text
 from ..helpers.ray_cluster import require_ray
 from ..helpers.tables import read_parquet
 from ..model import train as model_recipe
-from ..model.features import feature_types, select_features, split_target
-from ..model.scoring import cross_validate, scorer
+from ..model.features import feature_columns, feature_types, select_features, split_target
+from ..model.scoring import cross_validate, lower_is_better, metrics_for, scorer
 from ..paths import ProjectPaths
 from ..tracking import tracking_run
 from .train import prepared_data
@@ -82,6 +83,8 @@ class TrialData:
     tuned: dict[str, dict[str, Any]]
     metric: str
     folds: int
+    task: str = "classification"
+    positive_class: Any = None
 
     def values(self, drawn: dict[str, Any]) -> dict[str, Any]:
         """Every hyperparameter of a trial: the defaults, with the tuned ones drawn."""
@@ -90,8 +93,12 @@ class TrialData:
 
 def score_trial(values: dict[str, Any], data: TrialData) -> float:
     """A trial's score: the mean k-fold cross-validation score of the model built with values."""
-    model = model_recipe.build_model(values, data.types)
-    return cross_validate(model, data.features, data.target, [data.metric], data.folds)[data.metric]
+    if data.task == "classification":  # a model/train.py from before tasks takes no task
+        model = model_recipe.build_model(values, data.types)
+    else:
+        model = model_recipe.build_model(values, data.types, data.task)
+    return cross_validate(model, data.features, data.target, [data.metric], data.folds,
+                          data.positive_class)[data.metric]
 
 
 def optuna_trials(data: TrialData, settings: dict[str, Any]) -> list[dict[str, Any]]:
@@ -199,19 +206,32 @@ def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
     if params["train"]["trainer"] != "sklearn":
         raise ConfigError(f"tune searches the built-in trainer's model (model/train.py), not train.trainer="
                           f"{params['train']['trainer']}: tune with train.trainer=sklearn.")
-    metric, folds = settings["metric"], int(settings["cv_folds"])
-    scorer(metric, "tuning.metric")  # fail before any data work
+    folds = int(settings["cv_folds"])
+    if settings["metric"] != "auto":
+        scorer(settings["metric"], "tuning.metric")  # fail before any data work
+    spec = data_spec(params["data"])
     backend = settings.get("backend", "optuna")
     if backend == "ray":
         require_ray("tuning.backend")
     paths = ProjectPaths(project_root())
-    dataset = params["data"]["dataset"]
+    dataset = spec.name
     train_file, _ = prepared_data(params, paths, overrides)
     train_frame = read_parquet(train_file, "run `make data` (or `data transform`) to write it again.")
-    features, target = split_target(train_frame, get_dataset(dataset).target)
-    types = feature_types(features)
+    features, target = split_target(train_frame, spec.target)
+    task, _ = decide_task(target, spec.task, spec.target)
+    positive = positive_class(target, spec.positive_class) if task == "classification" else None
+    metric = settings["metric"]
+    if metric == "auto":
+        metric = metrics_for(task, target, params["evaluate"])[0]
+    direction = settings["direction"]
+    if direction == "auto":
+        direction = "minimize" if lower_is_better(metric) else "maximize"
+    settings = {**settings, "metric": metric, "direction": direction}
+    print(f"tuning     {task}: {direction} {metric}")
+    types = feature_types(feature_columns(features, spec.target, spec.id_columns))
     features = select_features(features, types)
-    data = TrialData(features, target, types, hyperparameter_values(params["train"]), tuned, metric, folds)
+    data = TrialData(features, target, types, hyperparameter_values(params["train"]), tuned, metric, folds,
+                     task, positive)
     trials = ray_trials(data, settings, paths) if backend == "ray" else optuna_trials(data, settings)
     complete = [trial for trial in trials if trial["state"] == "COMPLETE"]
     if not complete:

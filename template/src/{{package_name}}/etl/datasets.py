@@ -1,7 +1,8 @@
 """Datasets that ship inside installed packages, so loading never needs the network.
 
-Add your own source here: a function returning the raw table as a DataFrame, and the name of
-its target column. `data.dataset` in params.yaml picks one. A dataset that a package ships as a
+Your own table needs no code: set data.source and data.target in params.yaml (etl/sources.py
+reads it). A bundled dataset is a function returning the raw table as a DataFrame and the name of
+its target column; `data.dataset` in params.yaml picks one when data.source is null. A dataset that a package ships as a
 CSV file names that file too (packaged_csv): `data load` then copies it byte for byte, without
 importing pandas or the package, which keeps the first step of the pipeline instant.
 """
@@ -82,6 +83,7 @@ DATASETS: dict[str, Dataset] = {
     "wine": Dataset(_sklearn("wine"), "target", "scikit-learn wine"),
     "breast_cancer": Dataset(_sklearn("breast_cancer"), "target", "scikit-learn breast cancer"),
     "digits": Dataset(_sklearn("digits"), "target", "scikit-learn digits (8x8 images)"),
+    "diabetes": Dataset(_sklearn("diabetes"), "target", "scikit-learn diabetes: disease progression (regression)"),
     "synthetic": Dataset(_synthetic, "target", "make_classification, size from params"),
 }
 
@@ -92,5 +94,6 @@ def get_dataset(name: str) -> Dataset:
         return DATASETS[name]
     except KeyError:
         raise ValueError(
-            f"Unknown dataset {name!r} in data.dataset; choose one of: {', '.join(DATASETS)}."
+            f"Unknown dataset {name!r} in data.dataset; choose one of: {', '.join(DATASETS)}. For your own "
+            f"table, also set data.source and data.target, e.g. data.source=data/raw/{name}.csv data.target=<column>."
         ) from None

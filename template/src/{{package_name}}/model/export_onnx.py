@@ -14,8 +14,8 @@ from typing import Any
 from ..helpers.files import sha256_file
 from ..helpers.tables import read_parquet
 from .features import select_features, split_target
-from .onnx_export import INPUT_TYPES, MISSING_CATEGORY, OUTPUTS, OnnxUnsupported, opsets, to_onnx
-from .onnx_parity import parity
+from .onnx_export import INPUT_TYPES, MISSING_CATEGORY, OnnxUnsupported, opsets, outputs_of, to_onnx
+from .onnx_parity import parity, regression_parity
 from .persistence import DEFAULT_FORMAT, model_format
 from ..paths import ProjectPaths
 
@@ -41,7 +41,11 @@ def export(model: Any, metadata: dict[str, Any], settings: dict[str, Any], folde
                               "or set export.onnx: false.")
     features, _ = split_target(test_frame, metadata["data"]["target"])
     features = select_features(features, {spec["name"]: spec["type"] for spec in specs})
-    checked = parity(onnx_model, model, features, specs, float(settings["parity_tolerance"]))
+    if hasattr(model, "classes_"):
+        checked = parity(onnx_model, model, features, specs, float(settings["parity_tolerance"]))
+    else:
+        checked = regression_parity(onnx_model, model, features, specs,
+                                    float(settings.get("regression_tolerance", 1e-3)))
     (folder / ONNX_FILE).write_bytes(onnx_model)
     return {
         "status": "converted",
@@ -49,8 +53,8 @@ def export(model: Any, metadata: dict[str, Any], settings: dict[str, Any], folde
         "opsets": opsets(onnx_model),
         "inputs": [{"name": spec["name"], "type": INPUT_TYPES[spec["type"]]} for spec in specs],
         "missing_values": {"double": "NaN", "string": MISSING_CATEGORY},
-        "outputs": OUTPUTS,
-        "classes": [str(label) for label in model.classes_],
+        "outputs": outputs_of(model),
+        "classes": [str(label) for label in getattr(model, "classes_", [])],
         "parity": {
             "data": test_file.relative_to(paths.root).as_posix(),
             "data_sha256": sha256_file(test_file),
@@ -66,6 +70,9 @@ def describe(onnx: dict[str, Any]) -> str:
     if onnx["status"] == "skipped":
         return f"skipped: {onnx['reason']}. Set export.onnx: false to silence this note."
     checked = onnx["parity"]
+    if "max_value_difference" in checked:
+        return (f"{onnx['file']}: values agree with scikit-learn on {checked['rows']} rows of {checked['data']} "
+                f"within {checked['max_value_difference']:.2g} (tolerance {checked['tolerance']:g})")
     ties = checked["ties_broken_differently"]
     return (f"{onnx['file']}: {checked['labels_agreeing']}/{checked['rows']} labels agree with scikit-learn on "
             f"{checked['data']}" + (f" ({ties} tied, broken the other way)" if ties else "")

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
+
+from ..etl.spec import snake_case
+
+CALENDAR_PARTS = ("year", "month", "day", "dayofweek")
 
 
 def split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:
@@ -39,3 +45,47 @@ def select_features(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
         column = selected[name]
         selected[name] = column.astype("float64") if kind == "numeric" else as_categorical(column)
     return selected
+
+
+def prepare_columns(frame: pd.DataFrame, columns: dict[str, Any]) -> pd.DataFrame:
+    """The table as the model sees it: snake_case names, data.drop_columns gone, and each of
+    data.date_columns turned into calendar features (<name>_year, _month, _day, _dayofweek) or dropped,
+    as data.dates_as says. Staging applies it to the raw table, predict to every input file, so a
+    file shaped like the raw data predicts as it trained. Columns it names but frame lacks are skipped.
+    """
+    frame = frame.rename(columns=snake_case)
+    frame = frame.drop(columns=[name for name in columns.get("drop_columns", []) if name in frame.columns])
+    for name in columns.get("date_columns", []):
+        if name not in frame.columns:
+            continue
+        if columns.get("dates_as", "calendar") == "calendar":
+            dates = pd.to_datetime(frame[name], errors="coerce", format="mixed")
+            if dates.isna().all() and frame[name].notna().any():
+                raise ValueError(f"data.date_columns: no value of {name!r} reads as a date "
+                                 f"(e.g. {frame[name].dropna().iloc[0]!r}); remove it from data.date_columns.")
+            for part in CALENDAR_PARTS:
+                frame[f"{name}_{part}"] = getattr(dates.dt, part).astype("float64")
+        frame = frame.drop(columns=[name])
+    return frame
+
+
+def feature_columns(frame: pd.DataFrame, target: str, id_columns: list[str] | tuple[str, ...]) -> pd.DataFrame:
+    """frame without its target and id columns: what the model learns from."""
+    return frame.drop(columns=[name for name in (target, *id_columns) if name in frame.columns])
+
+
+def input_schema(features: pd.DataFrame, types: dict[str, str], max_values: int = 200) -> list[dict[str, Any]]:
+    """Each feature's name, type and dtype; its known values (categorical, up to max_values) or range (numeric)."""
+    described = []
+    for name, kind in types.items():
+        column = features[name]
+        entry: dict[str, Any] = {"name": name, "type": kind, "dtype": str(column.dtype)}
+        values = column.dropna()
+        if kind == "categorical":
+            known = sorted({str(value) for value in values.unique()})
+            entry["values"] = known[:max_values]
+            entry["values_complete"] = len(known) <= max_values
+        elif len(values):
+            entry["min"], entry["max"] = float(values.min()), float(values.max())
+        described.append(entry)
+    return described

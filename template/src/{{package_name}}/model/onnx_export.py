@@ -31,7 +31,8 @@ from .onnx_converters import is_nan, register_converters
 
 MISSING_CATEGORY = ""
 INPUT_TYPES = {"numeric": "double", "categorical": "string"}
-OUTPUTS = ["label", "probabilities"]
+OUTPUTS = ["label", "probabilities"]  # a classifier's; a regressor has one, the predicted values
+REGRESSION_OUTPUTS = ["variable"]
 # The newest operator sets that the oldest supported onnxruntime (1.18) runs; skl2onnx uses older
 # ones where they suffice.
 TARGET_OPSET = {"": 21, "ai.onnx.ml": 3}
@@ -69,14 +70,21 @@ def to_onnx(model: Any, feature_specs: list[dict[str, str]], name: str) -> bytes
     prepared = onnx_ready(model)
     final = prepared.steps[-1][1] if isinstance(prepared, Pipeline) else prepared
     types = {"numeric": DoubleTensorType([None, 1]), "categorical": StringTensorType([None, 1])}
+    no_zipmap = {"zipmap": False}  # probabilities as one array, not a list of dictionaries
+    options = {id(final): no_zipmap} if hasattr(final, "predict_proba") else {}
     try:
         onnx_model = convert_sklearn(
             prepared, name=name, initial_types=[(spec["name"], types[spec["type"]]) for spec in feature_specs],
-            options={id(final): {"zipmap": False}}, target_opset=TARGET_OPSET,
+            options=options, target_opset=TARGET_OPSET,
         )
     except (MissingConverter, MissingShapeCalculator) as error:
         found = re.search(r"<class '([^']+)'>", str(error))
         raise OnnxUnsupported(f"skl2onnx has no converter for {found[1] if found else error}") from error
+    except ValueError as error:  # a converter that fails on this model (hist gradient boosting, some versions)
+        if "Unable to create node" not in str(error):
+            raise
+        raise OnnxUnsupported(f"skl2onnx cannot convert this {type(final).__name__} "
+                              f"({str(error).split(' with name=')[0]})") from error
     imports = sorted((entry.domain, entry.version) for entry in onnx_model.opset_import)
     del onnx_model.opset_import[:]  # skl2onnx lists them in set order, which changes from one process to the next
     onnx_model.opset_import.extend(make_opsetid(domain, version) for domain, version in imports)
@@ -128,3 +136,8 @@ def compares_in_float32(estimator: Any) -> bool:
     """scikit-learn's trees and tree ensembles compare a float32 copy of their input with their thresholds."""
     members = np.ravel(np.asarray(getattr(estimator, "estimators_", [estimator]), dtype=object))
     return len(members) > 0 and all(hasattr(member, "tree_") for member in members)
+
+
+def outputs_of(model: Any) -> list[str]:
+    """The ONNX output names of a converted model: label and probabilities, or the regressor's values."""
+    return OUTPUTS if hasattr(model, "classes_") else REGRESSION_OUTPUTS

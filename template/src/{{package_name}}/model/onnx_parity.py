@@ -3,7 +3,8 @@
 A converted model can differ silently (float precision, an unsupported option, missing values
 encoded differently), so export compares both on the hold-out set before an ONNX file is shipped:
 every predicted label must agree (ties aside) and no class probability may differ by more than
-export.parity_tolerance.
+export.parity_tolerance; a regressor's values may differ by at most export.regression_tolerance
+(absolute: ONNX Runtime's trees sum in float32).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .onnx_export import OUTPUTS, onnx_inputs
+from .onnx_export import OUTPUTS, REGRESSION_OUTPUTS, onnx_inputs
 
 
 class ParityError(RuntimeError):
@@ -27,6 +28,28 @@ def run_onnx(onnx_model: bytes, inputs: dict[str, np.ndarray]) -> tuple[np.ndarr
     session = onnxruntime.InferenceSession(onnx_model, providers=["CPUExecutionProvider"])
     labels, probabilities = session.run(OUTPUTS, inputs)
     return labels, probabilities
+
+
+def regression_parity(onnx_model: bytes, model: Any, features: pd.DataFrame, feature_specs: list[dict[str, str]],
+                      tolerance: float) -> dict[str, Any]:
+    """Compare a regressor's values from ONNX Runtime and scikit-learn; return the figures, or raise ParityError."""
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(onnx_model, providers=["CPUExecutionProvider"])
+    values = np.asarray(session.run(REGRESSION_OUTPUTS, onnx_inputs(features, feature_specs))[0], dtype=np.float64)
+    difference = float(np.abs(values.ravel() - np.asarray(model.predict(features), dtype=np.float64)).max())
+    if not difference <= tolerance:
+        raise ParityError(
+            f"ONNX Runtime does not predict like scikit-learn: predicted values differ by up to {difference:.3g} "
+            f"(export.regression_tolerance is {tolerance:g}). Nothing was exported. Raise the tolerance if the "
+            "difference is acceptable, or export without ONNX: export.onnx: false in params.yaml."
+        )
+    return {
+        "rows": len(features),
+        "rows_with_missing_values": int(features.isna().any(axis=1).sum()),
+        "max_value_difference": difference,
+        "tolerance": tolerance,
+    }
 
 
 def parity(onnx_model: bytes, model: Any, features: pd.DataFrame, feature_specs: list[dict[str, str]],

@@ -22,6 +22,7 @@ DEFAULT_FORMAT = "skops"
 TRUSTED_TYPES = [
     "numpy.dtype",
     "sklearn.tree._tree.Tree",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",  # hist_gradient_boosting
 ]
 
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..helpers.bundle import CHECKSUMS, BundleError, parse_checksums
 from ..model import predict as model_output
-from ..model.onnx_export import MISSING_CATEGORY, OUTPUTS, onnx_inputs
+from ..model.onnx_export import MISSING_CATEGORY, OUTPUTS, REGRESSION_OUTPUTS, onnx_inputs
 from ..model.onnx_parity import ParityError
 from ..paths import ProjectPaths
 from ..model.export_bundle import checked_bundle
@@ -32,7 +32,7 @@ class OnnxPredictor:
 
     session: Any
     types: dict[str, str]  # feature name -> numeric | categorical, in the model's input order
-    classes: np.ndarray
+    classes: np.ndarray | None  # None: a regressor, whose one output is the predicted value
     present: Callable[[np.ndarray, np.ndarray, np.ndarray], dict[str, Any]]
 
     def for_records(self, records: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -52,7 +52,10 @@ class OnnxPredictor:
         return self.run(onnx_inputs(features, specs))
 
     def run(self, feeds: dict[str, np.ndarray]) -> dict[str, Any]:
-        """One inference for labels and probabilities together, shaped by present()."""
+        """One inference for labels and probabilities together (a regressor: its values), shaped by present()."""
+        if self.classes is None:
+            values = self.session.run(REGRESSION_OUTPUTS, feeds)[0]
+            return self.present(np.asarray(values, dtype=np.float64).ravel(), None, None)
         labels, probabilities = self.session.run(OUTPUTS, feeds)
         # scikit-learn's types: its class labels, float64 probabilities (ONNX Runtime computes them in float32).
         return self.present(labels.astype(self.classes.dtype, copy=False), probabilities.astype(np.float64),
@@ -105,7 +108,7 @@ def onnx_predictor(paths: ProjectPaths, model: Any, metadata: dict[str, Any], se
     if hashlib.sha256(onnx_bytes).hexdigest() != parse_checksums((bundle / CHECKSUMS).read_text()).get(onnx["file"]):
         return None, f"{bundle / onnx['file']} changed after it was verified"
     predictor = OnnxPredictor(session(onnx_bytes, threads), {f["name"]: f["type"] for f in metadata["features"]},
-                              np.asarray(model.classes_), present)
+                              np.asarray(model.classes_) if hasattr(model, "classes_") else None, present)
     checked = onnx["parity"]
     return predictor, (f"ONNX Runtime on {(bundle / onnx['file']).relative_to(paths.root)} "
                        f"(parity checked on {checked['rows']} hold-out rows)")

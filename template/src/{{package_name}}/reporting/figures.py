@@ -76,6 +76,28 @@ def roc_curves(actual: pd.Series, probabilities: np.ndarray, classes: Sequence[A
     return _save(figure, path)
 
 
+def predicted_against_actual(actual: Sequence[float], predicted: Sequence[float], path: Path) -> Path:
+    """A regressor's hold-out predictions against the true values; perfect ones lie on the diagonal."""
+    figure, axes = _new_axes("Predicted against actual (hold-out)")
+    axes.scatter(actual, predicted, s=12, alpha=0.6, color="tab:blue")
+    low, high = float(min(np.min(actual), np.min(predicted))), float(max(np.max(actual), np.max(predicted)))
+    axes.plot([low, high], [low, high], linestyle="--", color="grey", linewidth=1)
+    axes.set_xlabel("Actual")
+    axes.set_ylabel("Predicted")
+    return _save(figure, path)
+
+
+def residuals(actual: Sequence[float], predicted: Sequence[float], path: Path) -> Path:
+    """Residuals (actual - predicted) against the predictions: a pattern is what the model misses."""
+    figure, axes = _new_axes("Residuals (hold-out)")
+    errors = np.asarray(actual, dtype=float) - np.asarray(predicted, dtype=float)
+    axes.scatter(predicted, errors, s=12, alpha=0.6, color="tab:blue")
+    axes.axhline(0, linestyle="--", color="grey", linewidth=1)
+    axes.set_xlabel("Predicted")
+    axes.set_ylabel("Actual - predicted")
+    return _save(figure, path)
+
+
 def histograms(frame: pd.DataFrame, path: Path, limit: int = 9) -> Path:
     """Distribution of the first `limit` numeric columns, one small panel each."""
     import matplotlib

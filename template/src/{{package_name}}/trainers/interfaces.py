@@ -6,9 +6,10 @@ TrainOutput. Everything around it (preparing data, metadata with sha256, trackin
 writes, evaluate, predict, export, serve) is the project's and works for any trainer that keeps
 to this contract:
 
-- TrainOutput.model is fitted and has scikit-learn's classifier API: predict, predict_proba and
-  classes_, taking a DataFrame of the feature columns (numeric as float64, categorical as
-  objects with NaN for missing), exactly what TrainInput.train_data() returns.
+- TrainOutput.model is fitted and has scikit-learn's API for TrainInput.task: a classifier's
+  predict, predict_proba and classes_, or a regressor's predict, taking a DataFrame of the feature
+  columns (numeric as float64, categorical as objects with NaN for missing), exactly what
+  TrainInput.train_data() returns.
 - TrainOutput.format is "skops" (the default, safe to load) or "module:attribute" naming a
   ModelFormat (model/persistence.py) that the trainer ships for models skops cannot store.
   Whatever the format, loading checks the file's sha256 against the metadata first.
@@ -38,7 +39,9 @@ class TrainInput:
     `train` scores the model on it, a trainer should not tune on it);
     target: the target column; features: {column: "numeric" | "categorical"}, in model order;
     output_dir: a folder for extra artifacts (plots, logs) that the trainer lists in TrainOutput;
-    tracker: the open tracking run, for anything extra a trainer wants to log.
+    tracker: the open tracking run, for anything extra a trainer wants to log;
+    task: classification or regression (data.task, or what `auto` decided from the target);
+    metrics: the metric names to cross-validate (model/scoring.py; positive_class for binary ones).
     """
 
     params: dict[str, Any]
@@ -49,6 +52,9 @@ class TrainInput:
     features: dict[str, str]
     output_dir: Path
     tracker: Tracker
+    task: str = "classification"
+    metrics: list[str] = field(default_factory=list)
+    positive_class: Any = None
 
     def train_data(self) -> tuple[pd.DataFrame, pd.Series]:
         """The training features (selected and typed as predict and the API will pass them) and target."""

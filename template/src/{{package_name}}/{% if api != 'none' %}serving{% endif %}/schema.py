@@ -81,7 +81,10 @@ def openapi_document(metadata: dict[str, Any], max_rows: int, title: str, descri
         "properties": {
             "model": {"type": "string", "description": "the model's version"},
             "predictions": {"type": "array", "items": {
-                "type": "object", "description": "the columns of present() in model/predict.py, one row per record"}},
+                "type": "object", "description": "the columns of present() in model/predict.py, one row per record",
+                **({"properties": {"prediction": {"type": "number", "description": "the predicted value"}}}
+                   if metadata.get("task") == "regression" else {}),
+            }},
         },
     }
     health = {"type": "object", "required": ["status", "model", "version"],
