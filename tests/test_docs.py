@@ -53,7 +53,7 @@ def test_template_site_builds_and_lists_every_question(tmp_path):
         assert f"<td><code>{name}</code></td>" in page, f"{name} missing from the questions page"
     # The benchmark figures and the changelog come from their own files, not copies.
     assert "Last results" in (tmp_path / "site" / "benchmarks" / "index.html").read_text()
-    assert "Unreleased" in (tmp_path / "site" / "changelog" / "index.html").read_text()
+    assert "Upgrade notes" in (tmp_path / "site" / "changelog" / "index.html").read_text()
 
 
 def test_questions_table_has_one_row_per_question():
