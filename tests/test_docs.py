@@ -8,6 +8,7 @@ copier.yml (its table is generated at build time, never written by hand).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from scripts.answers import project_questions
+from tests.helpers import render
 from scripts.questions_table import questions_table
 
 TEMPLATE = Path(__file__).resolve().parents[1]
@@ -72,3 +74,39 @@ def test_template_site_refuses_damage(tmp_path, damage):
     result = mkdocs_build(root, tmp_path / "site")
     assert result.returncode != 0
     assert ("missing.md" if damage == "broken link" else "orphan.md") in result.stderr
+
+
+# --- a generated project's site ------------------------------------------------------------------------
+
+GENERATED_ANSWERS = {
+    "defaults": {},
+    "fewest files": {"api": "none", "docker": False, "ci": "none", "use_dvc": False, "tracking": "none",
+                     "include_example": False},
+}
+
+
+@pytest.mark.parametrize("answers", GENERATED_ANSWERS.values(), ids=GENERATED_ANSWERS.keys())
+def test_generated_project_site_builds(tmp_path, answers):
+    """Built with the template's own pinned mkdocs and theme, which the project's `docs` extra allows, so
+    the test needs no project environment."""
+    root = render(tmp_path / "project", **answers)
+    result = mkdocs_build(root, tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    pages = sorted(page.stem for page in (root / "docs").glob("*.md"))
+    built = sorted(page.parent.name if page.parent != tmp_path / "site" else "index"
+                   for page in (tmp_path / "site").glob("**/index.html") if "assets" not in page.parts)
+    assert pages == built
+    assert ("serving" in pages) == (answers.get("api") != "none")
+    assert "Penguin Classifier" in (tmp_path / "site" / "index.html").read_text()
+    for text in [(root / "README.md").read_text(), *((root / "docs").glob("*.md"))]:
+        text = text if isinstance(text, str) else text.read_text()
+        assert not re.search(r"\bseed\b|\bissue \d", text, re.IGNORECASE)  # words a user cannot decode
+        assert "{%" not in text and "{{" not in text
+
+
+def test_generated_makefile_builds_the_site_strictly(tmp_path):
+    root = render(tmp_path / "project")
+    dry_run = subprocess.run(["make", "-n", "docs"], cwd=root, capture_output=True, text=True, check=True).stdout
+    assert "--extra docs" in dry_run and "mkdocs build --strict" in dry_run
+    pyproject = (root / "pyproject.toml").read_text()
+    assert "docs = [" in pyproject and '"mkdocs>=1.6,<2"' in pyproject
