@@ -15,7 +15,7 @@ UV_PIN := $(shell grep -E '^uv==' requirements/dev.lock)
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help env demo test test-fast lint bench reserved-names clean
+.PHONY: help env demo test test-fast lint bench docs docs-serve reserved-names clean
 
 #################################################################################
 # COMMANDS                                                                      #
@@ -51,6 +51,12 @@ lint: $(STAMP) ## Lint hooks, scripts, tests and benchmarks with flake8
 
 bench: $(STAMP) ## Run the benchmarks and print their figures
 	PATH="$(abspath $(VENV)/bin):$$PATH" $(VPY) bench/run.py
+
+docs: $(STAMP) ## Build the documentation site into build/site (mkdocs build --strict: a broken link fails)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir build/site
+
+docs-serve: $(STAMP) ## Serve the documentation site on http://127.0.0.1:8000, rebuilt as you edit docs/
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --dev-addr 127.0.0.1:8000
 
 reserved-names: $(STAMP) ## Rewrite copier/reserved-names.yml from every answer's dependencies (installs them into build/)
 	$(VPY) -m scripts.reserved_names

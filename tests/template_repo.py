@@ -100,7 +100,7 @@ def release_v2(template: Path) -> None:
     """Template v0.2.0: a Makefile change, a new file, and a renamed file with its migration."""
     edit(template / "template" / "Makefile.jinja", "update: $(ENV_STAMP) ##",
          "show-params: $(ENV_STAMP) ## Print params.yaml\n\tcat params.yaml\n\nupdate: $(ENV_STAMP) ##")
-    (template / "template" / "docs").mkdir()
+    (template / "template" / "docs").mkdir(exist_ok=True)  # the project has a docs site
     (template / "template" / "docs" / "UPGRADING.md").write_text("# Upgrading\n")
     model_dir = template / "template" / "src" / "{{package_name}}" / "model"
     (model_dir / "{% if include_example %}train.py{% endif %}.jinja").rename(
