@@ -282,11 +282,41 @@ def test_cml_runner_launch_step_passes_the_answers_as_documented_flags(projects,
     check_runner_launch(call, recorded_answers(root))
 
 
+def dvc(*args: str, cwd: Path) -> None:
+    """DVC from uv's tool cache (offline first, as helpers.make_env), for a data registry outside any project."""
+    command = [str(TOOLS_BIN / "uv"), "tool", "run", "--from", "dvc", "dvc", *args]
+    if run(command, cwd=cwd, env={"UV_OFFLINE": "1"}, check=False).returncode != 0:
+        run(command, cwd=cwd)
+
+
+def data_registry(root: Path, content: str) -> Path:
+    """A git + DVC repository whose extra.csv a project imports with `dvc import`; a second call with other
+    content releases a new version of it (committed, pushed to the registry's own DVC remote)."""
+    registry = root / "registry"
+    if not registry.exists():
+        run(["git", "init", "--quiet", "--initial-branch=main", str(registry)], cwd=root)
+        dvc("init", "--quiet", cwd=registry)
+        dvc("remote", "add", "--default", "storage", str(root / "registry-storage"), cwd=registry)
+    (registry / "extra.csv").write_text(content)
+    dvc("add", "--quiet", "extra.csv", cwd=registry)
+    run(["git", "add", "-A"], cwd=registry)
+    run(["git", "commit", "--quiet", "-m", f"extra.csv: {content.count(chr(10))} lines"], cwd=registry)
+    dvc("push", "--quiet", cwd=registry)
+    return registry
+
+
+FIRST_EXTRA, SECOND_EXTRA = "id,weight\n1,2.5\n", "id,weight\n1,2.5\n2,3.5\n"
+
+
 @pytest.fixture(scope="module")
 def origin(tmp_path_factory) -> tuple[Path, Path]:
-    """A bare repository holding the default project on main and a [cml] commit on branch `experiment`."""
+    """A bare repository holding the default project on main and a [cml] commit on branch `experiment`;
+    the project imports extra.csv from a data registry (`dvc import`), which then releases a new version."""
     root = tmp_path_factory.mktemp("ci-e2e")
     project = render(root / "project", **VARIANTS["github"], dvc_remote=str(root / "dvc-remote"))
+    registry = data_registry(root, FIRST_EXTRA)
+    dvc("import", "--quiet", str(registry), "extra.csv", "-o", "data/raw/extra.csv", cwd=project)
+    data_registry(root, SECOND_EXTRA)
     bare = root / "origin.git"
     run(["git", "init", "--quiet", "--bare", "--initial-branch=main", str(bare)], cwd=root)
     run(["git", "checkout", "--quiet", "-B", "main"], cwd=project)
@@ -353,8 +383,10 @@ def test_cml_workflow_steps_run_in_order_and_report_back(origin):
     log_line = run(["git", "log", "-1", "--format=%s", "experiment"], cwd=bare).stdout
     assert log_line.startswith("[skip ci] CML training results")
     committed = run(["git", "show", "--name-only", "--format=", "experiment"], cwd=bare).stdout.split()
-    assert {"dvc.lock", "reports/metrics.json", "reports/report.md"} <= set(committed)
+    assert {"dvc.lock", "reports/metrics.json", "reports/report.md", "data/raw/extra.csv.dvc"} <= set(committed)
     assert any(name.startswith("reports/figures/report/") for name in committed)
+    # "Get input artifacts" brought the registry's new version of the imported file (`dvc update`).
+    assert (workspace / "data" / "raw" / "extra.csv").read_text() == SECOND_EXTRA
     # dvc push sent the pipeline's outputs to the remote.
     assert any((root / "dvc-remote").rglob("*"))
     assert subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=workspace,
