@@ -89,6 +89,29 @@ def test_a_churn_csv_trains_without_ids_as_features_and_predicts_with_ids(projec
     assert all(0.0 <= float(row["probability_yes"]) <= 1.0 for row in predicted)
 
 
+def test_unknown_categories_are_counted_or_refused_by_name(project):
+    header, rows = churn_rows(seed=9)
+    write_csv(project / "incoming" / "churn_checks.csv", header, rows)
+    cli(project, "train", "data.dataset=churn_checks", "data.source=incoming/churn_checks.csv",
+        "data.target=churned", "data.id_columns=[customer_id]", "data.date_columns=[signup_date]")
+    new_rows = [row[:-1] for row in rows[:30]]
+    for row in new_rows[:3]:
+        row[2] = "platinum"  # a plan training never saw
+    new = write_csv(project / "incoming" / "unknown_plan.csv", header[:-1], new_rows)
+    output = project / "data" / "predictions" / "unknown_plan.csv"
+
+    counted = run(["make", "predict", f"ARGS=--input {new} --output {output}"], cwd=project)
+    assert "unknown    3 value(s) of 'plan' not seen in training" in counted.stdout
+    assert len(output.read_text().splitlines()) == 1 + len(new_rows)
+    output.unlink()
+
+    refused = run(["make", "predict", f"ARGS=--input {new} --output {output} predict.unknown_categories=error"],
+                  cwd=project, check=False)
+    assert refused.returncode != 0
+    assert "column 'plan': value 'platinum' was not seen in training" in refused.stdout + refused.stderr
+    assert not output.exists()
+
+
 def test_an_unlisted_identifier_gets_a_warning_naming_id_columns(project):
     header, rows = churn_rows(seed=8)
     write_csv(project / "incoming" / "churn_ids.csv", header, rows)

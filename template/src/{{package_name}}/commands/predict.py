@@ -5,12 +5,15 @@ however large the file is. The output appears only when every chunk succeeded. E
 predicted by ONNX Runtime on the checked export when it can (commands/predictor.py; the first
 line says which runtime and why), with as many threads as cores. The input may be shaped like the
 raw table (dates and dropped columns are prepared as staging did); its data.id_columns are written
-beside the predictions, so rows can be joined back.
+beside the predictions, so rows can be joined back. Each chunk is checked against the schema in the
+model's metadata: a missing feature column or text in a numeric column stops with the column named;
+categories training never saw are counted per column, or refused with predict.unknown_categories=error.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,7 @@ from ..config import load_params, project_root
 from ..helpers.files import atomic_path
 from ..helpers.ray_cluster import require_ray
 from ..model.features import prepare_columns, select_features
+from ..model.input_checks import count_unknown, first_unknown, known_categories, unknown_error, unknown_mode
 from ..paths import ProjectPaths
 from ..model.loading import load_trained
 from ..prediction.predictor import choose, predict_frame
@@ -63,9 +67,33 @@ def write_chunks(chunks: Iterator[pd.DataFrame], output: Path) -> int:
     return rows
 
 
-def with_ids(chunk: pd.DataFrame, id_columns: list[str], onnx: Any, model: Any, types: dict[str, str]) -> pd.DataFrame:
+@dataclass
+class UnknownCategories:
+    """Counts the categories training never saw, per column, across chunks; mode error refuses the first."""
+
+    known: dict[str, set[str]]
+    mode: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def check(self, features: pd.DataFrame) -> None:
+        for name, count in count_unknown(features, self.known).items():
+            if self.mode == "error":
+                raise ValueError(unknown_error(name, first_unknown(features, name, self.known[name]),
+                                               self.known[name]))
+            self.counts[name] = self.counts.get(name, 0) + count
+
+    def report(self) -> None:
+        for name, count in self.counts.items():
+            print(f"unknown    {count} value(s) of {name!r} not seen in training, predicted as missing "
+                  "(predict.unknown_categories=error refuses them)")
+
+
+def with_ids(chunk: pd.DataFrame, id_columns: list[str], onnx: Any, model: Any, types: dict[str, str],
+             unknown: UnknownCategories) -> pd.DataFrame:
     """The predictions of a prepared chunk, after the chunk's id columns (those it has)."""
-    predicted = predict_frame(onnx, model, select_features(chunk, types))
+    features = select_features(chunk, types)
+    unknown.check(features)
+    predicted = predict_frame(onnx, model, features)
     ids = [name for name in id_columns if name in chunk.columns]
     return pd.concat([chunk[ids], predicted], axis=1) if ids else predicted
 
@@ -102,14 +130,16 @@ def main(
     if not source.is_file():
         raise FileNotFoundError(f"Input {source} not found: run `make data` or pass --input.")
     types = {f["name"]: f["type"] for f in metadata["features"]}
+    unknown = UnknownCategories(known_categories(metadata["features"]), unknown_mode(params))
     chunk_rows = int(params["predict"]["chunk_rows"])
     onnx, runtime = choose(paths, model, metadata, dict(params["export"]), "auto")
     print(f"runtime    {runtime}")
     chunks = read_chunks(source, chunk_rows)
     columns = {key: metadata["data"].get(key, []) for key in ("id_columns", "date_columns", "drop_columns")}
     columns["dates_as"] = metadata["data"].get("dates_as", "calendar")
-    predictions = (with_ids(prepare_columns(chunk, columns), columns["id_columns"], onnx, model, types)
+    predictions = (with_ids(prepare_columns(chunk, columns), columns["id_columns"], onnx, model, types, unknown)
                    for chunk in chunks)
     rows = write_chunks(predictions, output)
+    unknown.report()
     print(f"predictions {output} ({rows} rows)")
     return output

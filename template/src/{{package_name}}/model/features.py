@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reprlib
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,8 @@ def as_categorical(column: pd.Series) -> pd.Series:
 def select_features(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
     """The model's feature columns of frame, in training order, with training dtypes.
 
-    Extra columns (an id, the target) are ignored; a missing one is an error naming it.
+    Extra columns (an id, the target) are ignored; a missing one, or text in a numeric column, is an
+    error naming the column.
     """
     missing = [name for name in types if name not in frame.columns]
     if missing:
@@ -43,8 +45,20 @@ def select_features(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
     selected = frame[list(types)].copy()
     for name, kind in types.items():
         column = selected[name]
-        selected[name] = column.astype("float64") if kind == "numeric" else as_categorical(column)
+        selected[name] = as_numbers(column, name) if kind == "numeric" else as_categorical(column)
     return selected
+
+
+def as_numbers(column: pd.Series, name: str) -> pd.Series:
+    """A numeric feature as float64; a value that is not a number is an error naming the column."""
+    if pd.api.types.is_numeric_dtype(column):
+        return column.astype("float64")
+    numbers = pd.to_numeric(column, errors="coerce")
+    wrong = column.notna() & numbers.isna()
+    if wrong.any():
+        raise ValueError(f"Column {name!r} must hold numbers, as in training, but has "
+                         f"{reprlib.repr(column[wrong].iloc[0])} ({int(wrong.sum())} such values).")
+    return numbers.astype("float64")
 
 
 def prepare_columns(frame: pd.DataFrame, columns: dict[str, Any]) -> pd.DataFrame:

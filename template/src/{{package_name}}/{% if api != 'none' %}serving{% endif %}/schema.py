@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..model.input_checks import example_record
+
 # Numbers beyond float32's range (3.4e38) overflow in models that compute in float32 (trees,
 # ONNX Runtime): 1e308 became infinity and a 500. 1e15 keeps integers exact in float64 and leaves
 # room for scaling; no measured feature comes near it.
@@ -22,24 +24,36 @@ ERROR_STATUSES = {
     408: "the body did not arrive within serve.request_timeout_s",
     413: "the body exceeds serve.max_body_bytes, or the batch serve.max_batch_rows",
     415: "the Content-Type is not application/json",
-    422: "a record lacks or adds a field, or a value has the wrong type or is out of range",
+    422: "a record lacks or adds a field, or a value has the wrong type, is out of range or is a category "
+         "training never saw (predict.unknown_categories error)",
 }
 
 
-def feature_schema(kind: str) -> dict[str, Any]:
-    """A feature's value: a number within ±MAX_ABS_NUMBER or a short string, null for missing."""
-    if kind == "numeric":
+def feature_schema(feature: dict[str, Any], unknown_categories: str = "ignore") -> dict[str, Any]:
+    """A feature's value: a number within ±MAX_ABS_NUMBER or a short string, null for missing.
+
+    A categorical's known values are its enum when unknown ones are refused (predict.unknown_categories
+    error), else its examples: the server accepts other strings then, and the document must not deny it.
+    """
+    if feature["type"] == "numeric":
         return {"type": ["number", "null"], "minimum": -MAX_ABS_NUMBER, "maximum": MAX_ABS_NUMBER}
-    return {"type": ["string", "null"], "maxLength": MAX_STRING_LENGTH}
+    schema: dict[str, Any] = {"type": ["string", "null"], "maxLength": MAX_STRING_LENGTH}
+    known = feature.get("values") or []
+    if unknown_categories == "error" and feature.get("values_complete", False):
+        schema["enum"] = [*known, None]
+    elif known:
+        schema["examples"] = known
+    return schema
 
 
-def record_schema(features: list[dict[str, Any]]) -> dict[str, Any]:
-    """One record: every feature the model was trained on, nothing else."""
+def record_schema(features: list[dict[str, Any]], unknown_categories: str = "ignore") -> dict[str, Any]:
+    """One record: every feature the model was trained on, nothing else; its example holds training values."""
     return {
         "type": "object",
         "additionalProperties": False,
         "required": [feature["name"] for feature in features],
-        "properties": {feature["name"]: feature_schema(feature["type"]) for feature in features},
+        "properties": {feature["name"]: feature_schema(feature, unknown_categories) for feature in features},
+        "examples": [example_record(features)],
     }
 
 
@@ -68,10 +82,11 @@ def answers(ok: dict[str, Any], statuses: list[int]) -> dict[str, Any]:
 
 
 def openapi_document(metadata: dict[str, Any], max_rows: int, title: str, description: str,
-                     secured: bool) -> dict[str, Any]:
+                     secured: bool, unknown_categories: str = "ignore") -> dict[str, Any]:
     """OpenAPI 3.1 for GET /health, GET /metadata and POST /predict of this model.
 
-    secured (an API key is set) adds the key's two schemes and a 401 to every path but /health.
+    secured (an API key is set) adds the key's two schemes and a 401 to every path but /health;
+    unknown_categories (predict.unknown_categories) decides whether known categories are an enum.
     """
     model = metadata["model"]
     auth = [401] if secured else []
@@ -107,7 +122,7 @@ def openapi_document(metadata: dict[str, Any], max_rows: int, title: str, descri
             }},
         },
         "components": {"schemas": {
-            "Record": record_schema(metadata["features"]),
+            "Record": record_schema(metadata["features"], unknown_categories),
             "PredictRequest": request_schema(max_rows),
             "Error": {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}},
         }},

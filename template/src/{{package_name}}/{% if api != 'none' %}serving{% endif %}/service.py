@@ -25,6 +25,7 @@ from ..model.loading import load_trained
 from ..prediction.predictor import OnnxPredictor, choose
 from ..model import predict as model_output
 from ..model.features import select_features
+from ..model.input_checks import known_categories, unknown_error
 from ..paths import ProjectPaths
 from .schema import API_KEY_HEADER, MAX_ABS_NUMBER, MAX_STRING_LENGTH
 
@@ -77,10 +78,10 @@ def parse_json(body: bytes, content_type: str | None) -> Any:
         raise RequestError(400, f"body is not valid JSON: {error}") from None
 
 
-def check_record(index: int, record: Any, types: dict[str, str]) -> None:
-    """Refuse a record that is not an object, lacks or adds a field, or has a value of the wrong type or size.
-
-    The limits are the OpenAPI document's (schema.py).
+def check_record(index: int, record: Any, types: dict[str, str], refused: dict[str, set[str]] | None = None) -> None:
+    """Refuse a record that is not an object, lacks or adds a field, or has a value of the wrong type or size,
+    or (refused: the known values of each categorical, with predict.unknown_categories=error) a category
+    training never saw. The limits are the OpenAPI document's (schema.py).
     """
     if not isinstance(record, dict):
         raise RequestError(422, f"record {index} must be a JSON object of feature values, got {type(record).__name__}")
@@ -104,6 +105,8 @@ def check_record(index: int, record: Any, types: dict[str, str]) -> None:
                                           and is_utf8(value)):
             raise RequestError(422, f"record {index}: {name} must be a string (valid Unicode, at most "
                                     f"{MAX_STRING_LENGTH} characters) or null, got {reprlib.repr(value)}")
+        if refused and name in refused and value not in refused[name]:
+            raise RequestError(422, f"record {index}: {unknown_error(name, value, refused[name])}")
 
 
 def is_utf8(text: str) -> bool:
@@ -146,19 +149,21 @@ class PredictionService:
     max_batch_rows: int
     onnx: OnnxPredictor | None = None
     runtime: str = "scikit-learn"  # which runtime answers, and why: the line `serve` prints at start-up
+    unknown_categories: str = "ignore"  # predict.unknown_categories: error refuses categories training never saw
 
     @classmethod
     def load(cls, paths: ProjectPaths, model_path: Path | None, max_batch_rows: int, runtime: str,
-             export_settings: dict[str, Any]) -> "PredictionService":
+             export_settings: dict[str, Any], unknown_categories: str = "ignore") -> "PredictionService":
         """Load the latest (or given) model after checking it against its metadata, and choose its runtime.
 
         runtime is serve.runtime (auto | onnx | sklearn); export_settings, the export section of
-        params.yaml, say how the checked ONNX export is found or built.
+        params.yaml, say how the checked ONNX export is found or built; unknown_categories is
+        predict.unknown_categories (ignore | error).
         """
         model, metadata = load_trained(paths, model_path)
         # One thread per session: requests are a few rows, and the server's other requests use the other cores.
         onnx, line = choose(paths, model, metadata, export_settings, runtime, threads=1)
-        return cls(model, metadata, max_batch_rows, onnx, line)
+        return cls(model, metadata, max_batch_rows, onnx, line, unknown_categories)
 
     @property
     def feature_types(self) -> dict[str, str]:
@@ -182,9 +187,10 @@ class PredictionService:
     def predict(self, payload: Any) -> dict[str, Any]:
         """Predictions for the records of a request body, in order."""
         types = self.feature_types
+        refused = known_categories(self.metadata["features"]) if self.unknown_categories == "error" else None
         records = records_of(payload, self.max_batch_rows)
         for index, record in enumerate(records):
-            check_record(index, record, types)
+            check_record(index, record, types, refused)
         if self.onnx is not None:
             columns = self.onnx.for_records(records)
             check_finite(columns)
