@@ -62,10 +62,11 @@ def render(dst: Path, **data: Any) -> Path:
 
 def run(command: list[str] | str, cwd: Path, timeout: int = 900, check: bool = True,
         env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run a command with the template's tools first on PATH; show its output when it fails."""
+    """Run a command with the template's tools first on PATH, without a terminal (stdin is empty, as in
+    CI); show its output when it fails."""
     full_env = {**os.environ, "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}", **(env or {})}
     result = subprocess.run(
-        command, cwd=cwd, env=full_env, shell=isinstance(command, str),
+        command, cwd=cwd, env=full_env, shell=isinstance(command, str), stdin=subprocess.DEVNULL,
         capture_output=True, text=True, timeout=timeout, check=False,
     )
     if check and result.returncode != 0:
