@@ -14,9 +14,12 @@ if [ -z "${PROJECT_PYTHON:-}" ]; then
         fi
     done
 fi
-UV="$(command -v uv || true)"
-if [ -z "$UV" ] && [ -x "$project_root/.tools/uv/bin/uv" ]; then
+if command -v uv >/dev/null; then
+    UV=uv
+elif [ -x "$project_root/.tools/uv/bin/uv" ]; then
     UV="$project_root/.tools/uv/bin/uv"
+else
+    UV=""
 fi
 # -n (dry run): print what would change the environment instead of doing it.
 dry_run="${DRY_RUN:-0}"
