@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from ..config import load_params, project_root
 from ..helpers.files import atomic_path
+from ..helpers.progress import Progress
 from ..helpers.ray_cluster import require_ray
 from ..model.features import select_features
 from ..paths import ProjectPaths
@@ -60,6 +61,13 @@ def write_chunks(chunks: Iterator[pd.DataFrame], output: Path) -> int:
     return rows
 
 
+def counted(frames: Iterator[pd.DataFrame], progress: Progress) -> Iterator[pd.DataFrame]:
+    """The frames, unchanged, counting their rows once each is consumed (written)."""
+    for frame in frames:
+        yield frame
+        progress.update(len(frame))
+
+
 def main(
     input_path: Path | None = None,
     output_path: Path | None = None,
@@ -96,7 +104,9 @@ def main(
     onnx, runtime = choose(paths, model, metadata, dict(params["export"]), "auto")
     print(f"runtime    {runtime}")
     chunks = read_chunks(source, chunk_rows)
-    predictions = (predict_frame(onnx, model, select_features(chunk, types)) for chunk in chunks)
-    rows = write_chunks(predictions, output)
+    total = pq.ParquetFile(source).metadata.num_rows if source.suffix == ".parquet" else None
+    with Progress("predict", "rows", total) as progress:
+        predictions = (predict_frame(onnx, model, select_features(chunk, types)) for chunk in chunks)
+        rows = write_chunks(counted(predictions, progress), output)
     print(f"predictions {output} ({rows} rows)")
     return output
