@@ -220,6 +220,11 @@ README_CHANGED = {
 # The generators run the template at the commit the project records, which copier made up in its clone
 # when the template under test has uncommitted changes: they run its HEAD (with those changes) instead.
 GENERATORS = ("make step ", "make plugin ")
+# What a target the README does not run needs first, and why.
+BEFORE_TARGET = {
+    "update": "git add -A && git commit -q -m 'Before the update'",  # a clean tree
+    "pull": "make repro",  # dvc pull keeps outputs changed since (the README ran a step with mlflow run)
+}
 # Arguments for the targets the README does not run, so each does its work quickly.
 TARGET_ARGS = {
     "tune": ['ARGS=tuning.max_trials=2 tuning.cv_folds=2'],
@@ -380,7 +385,7 @@ def test_every_command_on_a_bare_machine(project, tmp_path):
             with Server(f"make {target} {variables}", root, env) as server:
                 assert wait_until_answering(f"http://127.0.0.1:{port}{SERVER_PATHS[target]}", server) == 200
             continue
-        if target == "update":  # it needs a clean tree
-            run("git add -A && git commit -q -m 'Before the update'", cwd=root, env=env)
+        if target in BEFORE_TARGET:
+            run(BEFORE_TARGET[target], cwd=root, env=env)
         run(["make", target, *TARGET_ARGS.get(target, [])], cwd=root, env=env)
     assert not (root / "src" / PACKAGE / "steps" / "featurize").exists()  # make remove-step NAME=featurize
