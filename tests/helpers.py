@@ -62,10 +62,11 @@ def render(dst: Path, **data: Any) -> Path:
 
 def run(command: list[str] | str, cwd: Path, timeout: int = 900, check: bool = True,
         env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run a command with the template's tools first on PATH; show its output when it fails."""
+    """Run a command with the template's tools first on PATH, without a terminal (stdin is empty, as in
+    CI); show its output when it fails."""
     full_env = {**os.environ, "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}", **(env or {})}
     result = subprocess.run(
-        command, cwd=cwd, env=full_env, shell=isinstance(command, str),
+        command, cwd=cwd, env=full_env, shell=isinstance(command, str), stdin=subprocess.DEVNULL,
         capture_output=True, text=True, timeout=timeout, check=False,
     )
     if check and result.returncode != 0:
@@ -179,15 +180,24 @@ def latest_metadata(root: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def bare_machine(folder: Path) -> dict[str, str]:
+def bare_machine(folder: Path, copier: bool = False) -> dict[str, str]:
     """The environment of a machine with only Python (with pip), make and git: a fresh venv first on PATH,
-    then the system folders; no uv, no copier, not the template's .venv. Asserted, not assumed."""
+    then the system folders; no uv, no copier, not the template's .venv. Asserted, not assumed.
+    copier: also copier, as `pipx install copier` gives it: a folder holding only the template's copier
+    (its own interpreter and packages come with it, nothing else of the template's .venv does)."""
     venv = folder / "bare-python"
     if not venv.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    path = os.pathsep.join([str(venv / "bin"), "/usr/local/bin", "/usr/bin", "/bin"])
-    for tool in ("uv", "copier"):
-        assert shutil.which(tool, path=path) is None, f"{tool} is on the bare machine's PATH {path}"
+    folders = [venv / "bin"]
+    if copier:
+        pipx_bin = folder / "pipx-bin"
+        pipx_bin.mkdir(exist_ok=True)
+        if not (pipx_bin / "copier").exists():
+            (pipx_bin / "copier").symlink_to(TOOLS_BIN / "copier")
+        folders.append(pipx_bin)
+    path = os.pathsep.join([*map(str, folders), "/usr/local/bin", "/usr/bin", "/bin"])
+    assert shutil.which("uv", path=path) is None, f"uv is on the bare machine's PATH {path}"
+    assert (shutil.which("copier", path=path) is not None) == copier, f"copier on PATH {path}: not {copier}"
     for tool in ("python3", "make", "git"):
         assert shutil.which(tool, path=path), f"{tool} missing from the bare machine's PATH {path}"
     return {"PATH": path, "VIRTUAL_ENV": ""}

@@ -85,3 +85,19 @@ def test_copier_refuses_the_template_without_trust_and_writes_nothing(tmp_path):
     assert result.returncode == 4, result
     assert "--trust" in result.stderr + result.stdout
     assert not (tmp_path / "project").exists()
+
+
+def test_a_dvc_step_s_outputs_are_ignored_by_git_as_dvc_would(tmp_path):
+    """What DVC writes once it runs the stage, written at generation: `git add -A` before the first
+    `dvc repro` must not take the outputs into git (DVC would then refuse the stage)."""
+    run(["git", "init", "-q"], cwd=tmp_path)
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / ".gitignore").write_text("/report.md")  # DVC's, without a final newline
+    outputs = '["reports/featurize.json", "data/features/featurize.parquet", "reports/report.md"]'
+    for _ in range(2):  # a step's update runs the task again: nothing is added twice
+        run([sys.executable, HOOKS / "ignore_step_outputs.py", f"--outputs={outputs}"], cwd=tmp_path)
+    assert (tmp_path / "reports" / ".gitignore").read_text() == "/report.md\n/featurize.json\n"
+    assert (tmp_path / "data" / "features" / ".gitignore").read_text() == "/featurize.parquet\n"
+    (tmp_path / "reports" / "featurize.json").write_text("{}")
+    status = run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=tmp_path).stdout
+    assert "featurize.json" not in status and "reports/.gitignore" in status

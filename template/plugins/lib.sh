@@ -1,6 +1,8 @@
 # Shared by every plugin's install.sh and by install_all.sh (sourced, not run): the project's
 # environment and the one installer that changes it. Never a global pip: PROJECT_PYTHON is the
-# project's .venv (or .conda) interpreter unless set, and uv is used when it is on PATH.
+# project's .venv (or .conda) interpreter unless set. The installer is uv: the one on PATH, else the
+# project's own that `make env` put in .tools/uv/; without either (a pip or conda project on a
+# machine without uv), the environment's own pip.
 
 plugins_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 project_root="$(dirname "$plugins_dir")"
@@ -12,6 +14,13 @@ if [ -z "${PROJECT_PYTHON:-}" ]; then
         fi
     done
 fi
+if command -v uv >/dev/null; then
+    UV=uv
+elif [ -x "$project_root/.tools/uv/bin/uv" ]; then
+    UV="$project_root/.tools/uv/bin/uv"
+else
+    UV=""
+fi
 # -n (dry run): print what would change the environment instead of doing it.
 dry_run="${DRY_RUN:-0}"
 
@@ -19,13 +28,26 @@ have_env() {
     [ -n "${PROJECT_PYTHON:-}" ]
 }
 
-# Whether a lock can be compiled here: with uv, or with pip-tools in the project's environment.
+have_uv() {
+    [ -n "$UV" ]
+}
+
+# Whether a lock can be compiled here: with uv, or with the pip of the project's environment.
 can_compile() {
-    command -v uv >/dev/null || have_env
+    have_uv || have_env
 }
 
 require_env() {
     have_env || { echo "No project environment (.venv or .conda): run \`make env\` first." >&2; exit 1; }
+}
+
+# The environment's pip, when uv is nowhere: a uv-made .venv has none, and `make env` reinstalls uv.
+env_pip() {
+    "$PROJECT_PYTHON" -m pip --version >/dev/null 2>&1 || {
+        echo "No uv (on PATH or in .tools/uv/) and no pip in $PROJECT_PYTHON: run \`make env\` first." >&2
+        exit 1
+    }
+    "$PROJECT_PYTHON" -m pip --disable-pip-version-check "$@"
 }
 
 # Run a command that changes the environment, or only show it in dry-run mode.
@@ -38,27 +60,35 @@ change() {
 }
 
 env_install() {
-    if command -v uv >/dev/null; then
-        change uv pip install --quiet --python "$PROJECT_PYTHON" "$@"
+    if have_uv; then
+        change "$UV" pip install --quiet --python "$PROJECT_PYTHON" "$@"
     else
-        change "$PROJECT_PYTHON" -m pip install --quiet "$@"
+        change env_pip install --quiet "$@"
     fi
 }
 
 env_uninstall() {
     [ $# -gt 0 ] || return 0
-    if command -v uv >/dev/null; then
-        change uv pip uninstall --quiet --python "$PROJECT_PYTHON" "$@"
+    if have_uv; then
+        change "$UV" pip uninstall --quiet --python "$PROJECT_PYTHON" "$@"
     else
-        change "$PROJECT_PYTHON" -m pip uninstall --quiet --yes "$@"
+        change env_pip uninstall --quiet --yes "$@"
     fi
 }
 
 env_check() {
-    if command -v uv >/dev/null; then
-        uv pip check --python "$PROJECT_PYTHON"
+    if have_uv; then
+        "$UV" pip check --python "$PROJECT_PYTHON"
     else
-        "$PROJECT_PYTHON" -m pip check
+        env_pip check
+    fi
+}
+
+env_freeze() {
+    if have_uv; then
+        "$UV" pip freeze --quiet --python "$PROJECT_PYTHON"
+    else
+        env_pip freeze
     fi
 }
 
@@ -73,20 +103,27 @@ lock_compile() {
     else
         echo "-- no project environment yet: $2 is resolved without its constraints" >&2
     fi
-    if command -v uv >/dev/null; then
-        uv pip compile --quiet ${PROJECT_PYTHON:+--python "$PROJECT_PYTHON"} --constraint "$constraints" \
+    if have_uv; then
+        "$UV" pip compile --quiet ${PROJECT_PYTHON:+--python "$PROJECT_PYTHON"} --constraint "$constraints" \
             --no-header --output-file "$2" "$1"
     else
         require_env
-        "$PROJECT_PYTHON" -m piptools compile --quiet --no-header --constraint "$constraints" --output-file "$2" "$1"
+        pip_lock_compile "$1" "$2" "$constraints"
     fi
     rm -f "$constraints"
 }
 
-env_freeze() {
-    if command -v uv >/dev/null; then
-        uv pip freeze --quiet --python "$PROJECT_PYTHON"
-    else
-        "$PROJECT_PYTHON" -m pip freeze
+# pip_lock_compile IN OUT CONSTRAINTS: the lock from pip's own resolver (a dry run that reports every
+# package it would install, installed ones included), so no lock tool has to be installed.
+pip_lock_compile() {
+    local report=".pip-report.json"
+    echo "# Locked by pip from $1 (uv not found); ./install.sh compiles it again." > "$2"
+    if grep -q -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$1"; then
+        env_pip install --quiet --dry-run --ignore-installed --report "$report" --constraint "$3" -r "$1"
+        "$PROJECT_PYTHON" -c 'import json, sys
+packages = [item["metadata"] for item in json.load(open(sys.argv[1]))["install"]]
+for package in sorted(packages, key=lambda package: package["name"].lower()):
+    print(package["name"] + "==" + package["version"])' "$report" >> "$2"
+        rm -f "$report"
     fi
 }

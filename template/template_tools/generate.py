@@ -4,6 +4,7 @@ with kind=step or kind=plugin), from the template source and version this projec
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,7 +13,13 @@ from .source import copier_executable, project_root, template_origin
 
 def main(kind: str, name: str, data: Sequence[str] = (), data_file: Path | None = None, defaults: bool = False,
          vcs_ref: str | None = None) -> None:
-    """Run the step or plugin generator in this project; raise RuntimeError when copier fails."""
+    """Run the step or plugin generator in this project; raise RuntimeError when copier fails, and
+    ValueError before it runs when copier would have questions to ask and no terminal to ask them on."""
+    asks = kind != "plugin" and not (defaults or data or data_file)
+    if asks and not sys.stdin.isatty():
+        raise ValueError(f"no terminal to ask the {kind} questions on: pass DEFAULTS=1 to take the defaults, or the "
+                         "answers with DATA=\"key=value ...\" or DATA_FILE=answers.yml (generate: --defaults, "
+                         "--data, --data-file).")
     root = project_root()
     source, commit = template_origin(root)
     command = [copier_executable(), "copy", "--trust"]

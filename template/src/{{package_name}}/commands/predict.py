@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from ..config import load_params, project_root
 from ..helpers.files import atomic_path
+from ..helpers.progress import Progress
 from ..helpers.ray_cluster import require_ray
 from ..model.features import prepare_columns, select_features
 from ..model.input_checks import count_unknown, first_unknown, known_categories, unknown_error, unknown_mode
@@ -98,6 +99,13 @@ def with_ids(chunk: pd.DataFrame, id_columns: list[str], onnx: Any, model: Any, 
     return pd.concat([chunk[ids], predicted], axis=1) if ids else predicted
 
 
+def counted(frames: Iterator[pd.DataFrame], progress: Progress) -> Iterator[pd.DataFrame]:
+    """The frames, unchanged, counting their rows once each is consumed (written)."""
+    for frame in frames:
+        yield frame
+        progress.update(len(frame))
+
+
 def main(
     input_path: Path | None = None,
     output_path: Path | None = None,
@@ -137,9 +145,11 @@ def main(
     chunks = read_chunks(source, chunk_rows)
     columns = {key: metadata["data"].get(key, []) for key in ("id_columns", "date_columns", "drop_columns")}
     columns["dates_as"] = metadata["data"].get("dates_as", "calendar")
-    predictions = (with_ids(prepare_columns(chunk, columns), columns["id_columns"], onnx, model, types, unknown)
-                   for chunk in chunks)
-    rows = write_chunks(predictions, output)
+    total = pq.ParquetFile(source).metadata.num_rows if source.suffix == ".parquet" else None
+    with Progress("predict", "rows", total) as progress:
+        predictions = (with_ids(prepare_columns(chunk, columns), columns["id_columns"], onnx, model, types, unknown)
+                       for chunk in chunks)
+        rows = write_chunks(counted(predictions, progress), output)
     unknown.report()
     print(f"predictions {output} ({rows} rows)")
     return output

@@ -29,6 +29,7 @@ from ..config import ConfigError, hyperparameter_values, load_params, project_ro
 from ..etl.spec import data_spec
 from ..etl.task import decide_task, positive_class
 from ..helpers.files import atomic_write_text
+from ..helpers.progress import Progress
 from ..helpers.ray_cluster import require_ray
 from ..helpers.tables import read_parquet
 from ..model import train as model_recipe
@@ -108,9 +109,13 @@ def optuna_trials(data: TrialData, settings: dict[str, Any]) -> list[dict[str, A
         direction=settings["direction"], sampler=optuna.samplers.TPESampler(seed=int(settings["seed"]))
     )
     space = search_space(data.tuned)
-    for _ in range(int(settings["max_trials"])):
-        trial = study.ask(space)
-        study.tell(trial, score_trial(data.values(trial.params), data))
+    best = max if settings["direction"] == "maximize" else min
+    with Progress("tune", "trials", total=int(settings["max_trials"])) as progress:
+        for _ in range(int(settings["max_trials"])):
+            trial = study.ask(space)
+            study.tell(trial, score_trial(data.values(trial.params), data))
+            scores = [done.value for done in study.trials if done.state == optuna.trial.TrialState.COMPLETE]
+            progress.update(note=f"best {data.metric}={best(scores):.4f}" if scores else "")
     return [{"number": trial.number, "state": trial.state.name, "score": trial.value,
              "values": data.values(trial.params)} for trial in study.trials]
 
