@@ -236,7 +236,7 @@ def test_copier_update_updates_one_plugin_and_keeps_its_edits(tmp_path):
     plugin_template = template / "generators" / "plugin" / "plugins" / "{{ host_project.package_name }}_{{ name }}"
     edit(plugin_template / "README.md.jinja", "## Files", "## Files of the plugin")
     # The release also reserves the name the plugin already has: the update keeps it all the same.
-    edit(template / "copier" / "reserved-names.yml", '"fnmatch", ', '"blank", "fnmatch", ')
+    edit(template / "copier" / "reserved-names.yml", '"fnmatch",', '"blank", "fnmatch",')
     commit_and_tag(template, "v0.2.0", "plugin README change")
     copier.run_update(str(root), answers_file=".copier/plugin-blank.yml", defaults=True, overwrite=True,
                       unsafe=True, quiet=True)

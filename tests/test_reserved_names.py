@@ -45,7 +45,7 @@ def test_an_update_keeps_a_package_name_that_a_newer_release_reserves(tmp_path):
     and render the package under the default name."""
     template = template_repository(tmp_path / "template")
     reserved = template / "copier" / "reserved-names.yml"
-    edit(reserved, '"flask", ', "")  # a release from before flask was reserved
+    edit(reserved, '"flask",', "")  # a release from before flask was reserved
     commit_and_tag(template, "v0.1.1", "flask not reserved")
     answers = {"project_name": "My Flask", "package_name": "flask", "use_dvc": False, "tracking": "none",
                "api": "none"}
@@ -53,7 +53,7 @@ def test_an_update_keeps_a_package_name_that_a_newer_release_reserves(tmp_path):
     copier.run_copy(str(template), str(root), data=answers, defaults=True, unsafe=True, quiet=True)
     edit(root / ".copier-answers.yml", "created_package_name: flask\n", "")  # as a project from before it
     commit_and_tag(root, None, "Start from template")
-    edit(reserved, '"fnmatch", ', '"flask", "fnmatch", ')
+    edit(reserved, '"fnmatch",', '"flask", "fnmatch",')
     commit_and_tag(template, "v0.2.0", "flask reserved")
     copier.run_update(str(root), defaults=True, overwrite=True, unsafe=True, quiet=True)
     assert "_commit: v0.2.0" in (root / ".copier-answers.yml").read_text()

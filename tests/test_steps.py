@@ -248,7 +248,7 @@ def test_step_update_brings_the_release_and_keeps_user_edits_project_update_leav
         / "{{ name }}" / "{{ script_name }}.jinja"
     edit(generator_script, "    return step_params\n", '    print(f"{STEP.name:<10} done")\n    return step_params\n')
     # The release also reserves the name the step already has: the update keeps it all the same.
-    edit(template / "copier" / "reserved-names.yml", '"fnmatch", ', '"featurize", "fnmatch", ')
+    edit(template / "copier" / "reserved-names.yml", '"fnmatch",', '"featurize", "fnmatch",')
     commit_and_tag(template, "v0.2.0", "template release 0.2.0: steps say when they are done")
     copier.run_update(str(root), answers_file=".copier/step-featurize.yml", defaults=True, overwrite=True,
                       unsafe=True, quiet=True, conflict="inline")

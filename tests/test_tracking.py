@@ -157,7 +157,7 @@ def stages_run(output: str) -> list[str]:
 
 def test_repro_runs_every_stage_then_nothing(dvc_project):
     root, _, first = dvc_project
-    assert stages_run(first.stdout) == ["data", "train", "evaluate", "report"]
+    assert stages_run(first.stdout) == ["load", "data", "train", "evaluate", "report"]
     models = sorted((root / "models").glob("*.skops"))
     second = run(["make", "repro"], cwd=root)
     assert stages_run(second.stdout) == []

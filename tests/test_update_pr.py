@@ -279,7 +279,7 @@ def test_workflow_opens_one_pull_request_per_release_and_does_nothing_without_on
     sections = body_sections(body)
     assert sections[:4] == ["## Conflicts", "## Upgrade notes from the template's CHANGELOG",
                             "### v0.2.0 (2026-12-04)", "### v0.1.5 (2026-11-30)"]
-    assert "#### What an update changes in your project" in sections  # under v0.1.5, as released
+    assert "#### Upgrade notes" in sections  # under v0.1.5, as released (Unreleased in CHANGELOG.md)
     assert not any("v0.1.0" in s or "Unreleased" in s or "In generated projects" in s for s in sections)
     assert body.index("`etl.seed=1` by default") < body.index("docs/UPGRADING.md tells how to upgrade")
     assert "First version of the template." not in body

@@ -71,7 +71,10 @@ def stage(raw_file: Path, staging_file: Path, spec: DataSpec) -> pd.DataFrame:
     remedy = "delete it and run `make data` (or `data load`) to load it again."
     if not raw_file.is_file():
         raise FileNotFoundError(f"{raw_file} not found: {remedy}")
-    raw = read_csv(raw_file, spec, str(raw_file))
+    try:
+        raw = read_csv(raw_file, spec, str(raw_file))
+    except ValueError as error:
+        raise ValueError(f"{error} If the raw copy is damaged, {remedy}") from None
     try:
         staged = clean(raw, spec)
     except ValueError as error:
