@@ -28,3 +28,22 @@ LONGEST_MODULES_FIRST = [
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {name: index for index, name in enumerate(LONGEST_MODULES_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: order within a module kept
+
+
+MODULE_SECONDS: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Adds up each module's time (setup, call, teardown; on the controller with xdist too)."""
+    module = report.nodeid.split("::", 1)[0]
+    MODULE_SECONDS[module] = MODULE_SECONDS.get(module, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Worker minutes per module, longest first: where the suite's time goes, and the order above."""
+    if not MODULE_SECONDS:
+        return
+    terminalreporter.section("worker minutes per module")
+    for module, seconds in sorted(MODULE_SECONDS.items(), key=lambda item: -item[1]):
+        terminalreporter.write_line(f"{seconds / 60:6.1f}  {module}")
+    terminalreporter.write_line(f"{sum(MODULE_SECONDS.values()) / 60:6.1f}  in all")

@@ -196,7 +196,7 @@ def test_make_tune_and_make_pipeline(project):
 
 # ---------------------------------------------------------------------------------------------------
 # Every command on the bare machine: the Makefile's targets (from `make help`), the generators and the
-# README's commands. Last in the module: it commits the project and adds a step and plugins.
+# guide's commands (README and docs pages). Last in the module: it commits the project, adds a step and plugins.
 
 GIT_IDENTITY = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
                 "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com"}
@@ -210,6 +210,7 @@ README_NOT_RUN = {
     "docker ": "a Docker daemon; tests/test_docker.py runs these where one is",
     'git commit -m "[cml]': "a GitHub repository and a cloud account: it pushes to start the CML workflow",
     "schemathesis ": "not a dependency of the project (the README says to get it from PyPI)",
+    'echo "DATABASE_URL=': "an example path; tests/test_own_data.py reads a SQLite database through .env",
 }
 # README commands run with a change, and why.
 README_CHANGED = {
@@ -323,6 +324,27 @@ def run_server_block(block: list[str], root: Path, env: dict[str, str], active: 
     return ["serve"] if serves else []
 
 
+def user_guide(root: Path) -> str:
+    """The README, then the documentation pages in the site's order: the commands a user reads, in turn."""
+    nav = yaml.safe_load((root / "mkdocs.yml").read_text())["nav"]
+    pages = [root / "docs" / page for entry in nav for page in entry.values()]
+    return "\n".join(path.read_text() for path in [root / "README.md", *pages])
+
+
+def write_the_own_data_pages_tables(folder: Path) -> None:
+    """The user's own tables that the "Your own data" page trains and predicts on: an id column, text
+    categories, missing values and a yes/no target."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = ["customer_id,plan,tenure_months,monthly_spend,churned"]
+    for i in range(300):
+        plan = ["basic", "plus", "", "pro"][i % 4]
+        spend = "" if i % 17 == 0 else f"{20 + (i * 7) % 80}.5"
+        rows.append(f"C{i:05d},{plan},{i % 48},{spend},{'yes' if (i % 48) < 12 else 'no'}")
+    (folder / "churn.csv").write_text("\n".join(rows) + "\n")
+    new_rows = [row.rsplit(",", 1)[0] for row in rows[:21]]
+    (folder / "new-customers.csv").write_text("\n".join(new_rows) + "\n")
+
+
 def record_a_real_commit(root: Path) -> None:
     """Uncommitted template changes are rendered from a commit that copier makes in its own clone, which
     `make update` cannot find again: record the template's HEAD instead (what the changes apply to)."""
@@ -335,8 +357,8 @@ def record_a_real_commit(root: Path) -> None:
 
 def test_every_command_on_a_bare_machine(project, tmp_path):
     """On the bare machine (Python, make, git, copier; the uv project's own uv only): every target of
-    `make help`, the generators, and the README's commands. The pip project goes through the plugin
-    commands, whose installer is the environment's pip there."""
+    `make help`, the generators, and the commands of the README and the docs pages. The pip project goes
+    through the plugin commands, whose installer is the environment's pip there."""
     root, answers, _, bare = project
     env = {**bare, **GIT_IDENTITY, "HOME": str(tmp_path)}  # HOME: the default DVC remote is under ~
     active = {**env, "PATH": f"{root / '.venv' / 'bin'}{os.pathsep}{bare['PATH']}"}  # "the environment active"
@@ -357,12 +379,13 @@ def test_every_command_on_a_bare_machine(project, tmp_path):
         return
 
     targets = make_targets(root, env)
-    readme = (root / "README.md").read_text()
-    mentioned = set(re.findall(r"`make ([a-z][\w-]*)", readme))
-    assert mentioned <= set(targets), f"the README names targets make help does not list: {mentioned - set(targets)}"
+    guide = user_guide(root)
+    mentioned = set(re.findall(r"`make ([a-z][\w-]*)", guide))
+    assert mentioned <= set(targets), f"the guide names targets make help does not list: {mentioned - set(targets)}"
+    write_the_own_data_pages_tables(Path(env["HOME"]) / "data")
 
     ran: set[str] = set()
-    for block in readme_commands(readme):
+    for block in readme_commands(guide):
         if any(line.startswith("make serve") for line in block):
             ran.update(run_server_block(block, root, env, active))
             continue
@@ -372,7 +395,8 @@ def test_every_command_on_a_bare_machine(project, tmp_path):
             command = README_CHANGED.get(line, (line, ""))[0] + (" REF=HEAD" if line.startswith(GENERATORS) else "")
             run(command, cwd=root, env=env if line.startswith("make ") else active)
             ran.update(re.findall(r"(?:^|&& )make ([a-z][\w-]*)", command))
-    assert {"step", "plugin", "plugins", "plugins-uninstall", "update"} <= ran, "the README's generator commands"
+    assert {"step", "plugin", "plugins", "plugins-uninstall", "update"} <= ran, "the guide's generator commands"
+    assert len((root / "data" / "predictions" / "new.csv").read_text().splitlines()) == 21  # "Your own data"
     assert (root / "plugins" / f"{PACKAGE}_xgboost").is_dir()
     assert (root / "src" / PACKAGE / "steps" / "featurize").is_dir()
 
