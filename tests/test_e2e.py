@@ -201,7 +201,8 @@ def test_make_tune_and_make_pipeline(project):
 GIT_IDENTITY = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
                 "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com"}
 # Targets that start a server, which runs until stopped: each is started, must answer, then is stopped.
-SERVER_PATHS = {"ui": "/", "serve": "/health", "deploy-endpoint": "/health"}
+SERVER_PATHS = {"ui": "/", "serve": "/health", "deploy-endpoint": "/health", "docs-serve": "/"}
+SERVER_PORT = {"ui": "UI_PORT={port}", "docs-serve": "DOCS_PORT={port}"}  # the others: HOST=... PORT=...
 # README commands this machine cannot run, with what they need (matched on how the command starts).
 README_NOT_RUN = {
     "make env EXTRAS=ray": "downloads Ray (hundreds of MB); tests/test_ray.py builds and runs it",
@@ -224,6 +225,7 @@ GENERATORS = ("make step ", "make plugin ")
 # What a target the README does not run needs first, and why.
 BEFORE_TARGET = {
     "update": "git add -A && git commit -q -m 'Before the update'",  # a clean tree
+    "update-pr": "git add -A && git commit -q --allow-empty -m 'Before the update'",
     "pull": "make repro",  # dvc pull keeps outputs changed since (the README ran a step with mlflow run)
 }
 # Arguments for the targets the README does not run, so each does its work quickly.
@@ -405,7 +407,7 @@ def test_every_command_on_a_bare_machine(project, tmp_path):
             continue
         if target in SERVER_PATHS:
             port = free_port()
-            variables = f"UI_PORT={port}" if target == "ui" else f"HOST=127.0.0.1 PORT={port}"
+            variables = SERVER_PORT.get(target, "HOST=127.0.0.1 PORT={port}").format(port=port)
             with Server(f"make {target} {variables}", root, env) as server:
                 assert wait_until_answering(f"http://127.0.0.1:{port}{SERVER_PATHS[target]}", server) == 200
             continue

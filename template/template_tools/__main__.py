@@ -43,8 +43,10 @@ def check_update() -> None:
 
 
 @cli.command(name="update-pr")
-@click.option("--output-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Where to write title.txt and body.md of the pull request (only when there is an update).")
+@click.option("--output-dir", default=Path(".git/update-pr"), show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Where to write title.txt and body.md of the pull request (only when there is an update); "
+                   "the default, inside .git, is never committed.")
 @click.option("--branch", default="template-update", show_default=True, help="The pull request's branch.")
 def update_pr(output_dir: Path, branch: str) -> None:
     """For scheduled CI: pull the newest template release (conflicts kept) and write the pull request's text."""
