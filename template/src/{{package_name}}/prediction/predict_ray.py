@@ -3,10 +3,13 @@
 The input is a Parquet file, a folder of Parquet files or a glob; Ray Data reads it in blocks and
 each worker predicts its blocks with BatchPredictor, which loads the model once per worker through
 the same code as the local path and the API: the sha256 check against the metadata, then ONNX
-Runtime on the checked export where it can (prediction/predictor.py). Predictions are written as
+Runtime on the checked export where it can (prediction/predictor.py). Each block takes the local
+path's checks (model/input_checks.checked_features): raw-shaped dates prepared, a missing feature or
+text in a numeric column refused by name, unknown categories counted (summed over the workers by a
+small Tally actor) or refused with predict.unknown_categories=error. Predictions are written as
 Parquet parts into a temporary folder that replaces the output folder only when every block
-succeeded. The input's columns that are not features (an id, the target) are kept beside the
-predictions, so parts written in any order can be joined back to their rows.
+succeeded. The input's columns that are not features (data.id_columns, any other id, the target)
+are kept beside the predictions, so parts written in any order can be joined back to their rows.
 
 Every node reads the input, the model and the output folder at the same path: on a cluster of
 several machines they belong on storage that all nodes mount (see the README).
@@ -25,7 +28,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ..helpers.files import replace_folder
-from ..model.features import select_features
+from ..model.features import prepare_columns
+from ..model.input_checks import UnknownCategories, checked_features, input_columns, known_categories, unknown_mode
 from ..paths import ProjectPaths
 from ..model.loading import load_trained
 from .predictor import choose, predict_frame
@@ -34,17 +38,58 @@ from .predictor import choose, predict_frame
 class BatchPredictor:
     """A Ray Data worker's model: loaded and checked once, then called for each block."""
 
-    def __init__(self, root: str, model_path: str | None, export_settings: dict[str, Any]) -> None:
+    def __init__(self, root: str, model_path: str | None, export_settings: dict[str, Any],
+                 unknown_categories: str = "ignore", tally: Any = None) -> None:
         paths = ProjectPaths(Path(root))
         self.model, metadata = load_trained(paths, Path(model_path) if model_path else None)
         self.types = {f["name"]: f["type"] for f in metadata["features"]}
+        self.columns = input_columns(metadata)
+        self.unknown = UnknownCategories(known_categories(metadata["features"]), unknown_categories)
+        self.tally = tally  # the Tally actor's handle; None (a test without Ray): counts stay in self.unknown
         # One ONNX Runtime thread: Ray gives each worker one CPU.
         self.onnx, _ = choose(paths, self.model, metadata, export_settings, "auto", threads=1)
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
-        predictions = predict_frame(self.onnx, self.model, select_features(batch, self.types))
-        kept = batch[[name for name in batch.columns if name not in self.types and name not in predictions]]
+        prepared, features = checked_features(batch, self.columns, self.types, self.unknown)
+        predictions = predict_frame(self.onnx, self.model, features)
+        if self.tally is not None and self.unknown.counts:
+            import ray
+
+            ray.get(self.tally.add.remote(self.unknown.counts))  # waited for: the driver reads the sum after
+            self.unknown.counts = {}
+        kept = prepared[[name for name in prepared.columns if name not in self.types and name not in predictions]]
         return pd.concat([kept, predictions], axis=1)
+
+
+class Tally:
+    """The unknown-category counts of every worker, summed (a Ray actor without a CPU of its own)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def add(self, counts: dict[str, int]) -> None:
+        for name, count in counts.items():
+            self.counts[name] = self.counts.get(name, 0) + count
+
+    def total(self) -> dict[str, int]:
+        return self.counts
+
+
+def worker_error(error: BaseException) -> ValueError | None:
+    """The ValueError a worker raised (a check naming the column), found inside the exceptions Ray wraps
+    it in (RayTaskError, UserCodeException, and the error chains between them)."""
+    from ray.exceptions import RayError
+
+    pending, seen = [error], set()
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ValueError) and not isinstance(current, RayError):
+            return current
+        pending += [getattr(current, "cause", None), current.__cause__, current.__context__]
+    return None
 
 
 def parquet_files(source: str) -> list[Path]:
@@ -64,19 +109,20 @@ def parquet_files(source: str) -> list[Path]:
     return files
 
 
-def measure(files: list[Path], features: list[str]) -> tuple[int, int]:
+def measure(files: list[Path], features: list[str], columns: dict[str, Any] | None = None) -> tuple[int, int]:
     """Rows and uncompressed bytes of all files; fails before any work when a file is not Parquet or lacks
-    a feature column. Only the files' footers are read.
+    a feature column (after its columns are shaped as in training: input_columns). Only the files' footers
+    are read.
     """
     rows = size = 0
     for path in files:
         try:
             footer = pq.ParquetFile(path).metadata
-            columns = footer.schema.names
+            names = list(prepare_columns(pd.DataFrame(columns=footer.schema.names), columns or {}).columns)
         except (OSError, ValueError) as error:
             raise ValueError(f"{path} is not a readable parquet file ({error}): the ray backend reads Parquet "
                              "only; check it, or pass another --input; nothing was written.") from None
-        missing = [name for name in features if name not in columns]
+        missing = [name for name in features if name not in names]
         if missing:
             raise ValueError(f"{path} lacks feature columns the model needs: {missing}; nothing was written.")
         rows += footer.num_rows
@@ -90,13 +136,15 @@ def predict_on_ray(paths: ProjectPaths, source: Path, output: Path, model_path: 
     if output.suffix == ".csv":
         raise ValueError(f"{output}: the ray backend writes a folder of Parquet parts, not a .csv file.")
     files = parquet_files(str(source))
-    rows, size = measure(files, [f["name"] for f in metadata["features"]])
+    rows, size = measure(files, [f["name"] for f in metadata["features"]], input_columns(metadata))
+    mode = unknown_mode(params)
     chunk_rows = int(params["predict"]["chunk_rows"])
     from ..helpers.ray_cluster import connect
 
     ray = connect("predict.backend")
     tmp = output.with_name(f".{output.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
+        tally = ray.remote(num_cpus=0)(Tally).remote()
         workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
         # Blocks of about predict.chunk_rows rows, at least one per worker: the unit of work and of output
         # parts (Ray Data's default, 128 MiB blocks, would give one worker all of a small input).
@@ -106,18 +154,27 @@ def predict_on_ray(paths: ProjectPaths, source: Path, output: Path, model_path: 
         predictions = dataset.map_batches(
             BatchPredictor,
             fn_constructor_kwargs={"root": str(paths.root), "model_path": str(model_path) if model_path else None,
-                                   "export_settings": dict(params["export"])},
+                                   "export_settings": dict(params["export"]), "unknown_categories": mode,
+                                   "tally": tally},
             batch_format="pandas", batch_size=chunk_rows,
             # From one worker up to one per CPU: a fixed pool of one per CPU would leave none to read with.
             compute=ray.data.ActorPoolStrategy(min_size=1, max_size=workers),
         )
         output.parent.mkdir(parents=True, exist_ok=True)
-        predictions.write_parquet(str(tmp))
+        try:
+            predictions.write_parquet(str(tmp))
+        except Exception as error:
+            found = worker_error(error)
+            if found is None:
+                raise
+            raise ValueError(f"{found} Nothing was written.") from None
+        unknown = UnknownCategories({}, mode, ray.get(tally.total.remote()))
         parts = len(list(tmp.glob("*.parquet")))
         replace_folder(tmp, output)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         ray.shutdown()
+    unknown.report()
     print(f"predictions {output}/ ({rows} rows from {len(files)} file(s) into {parts} part(s), "
           f"up to {workers} worker(s))")
     return output
