@@ -167,6 +167,8 @@ if sys.argv[2] == "unknown":  # three islands training never saw, in two files
         overrides = " predict.unknown_categories=error"
     failed = run(["make", "predict", f"ARGS=--backend ray --input {folder} --output bad-out{overrides}"], cwd=root,
                  env=ray_env, check=False)
+    if case == "unknown":  # the worker's own message, as the CLI prints a user error: no traceback to read
+        assert f"Error: {message}" in failed.stderr and "Traceback" not in failed.stderr, failed.stderr
     assert failed.returncode != 0 and message.format(root=root) in failed.stderr, failed.stderr
     assert not (root / "bad-out").exists()
 

@@ -5,10 +5,11 @@ each worker predicts its blocks with BatchPredictor, which loads the model once 
 the same code as the local path and the API: the sha256 check against the metadata, then ONNX
 Runtime on the checked export where it can (prediction/predictor.py). Each block takes the local
 path's checks (model/input_checks.checked_features): raw-shaped dates prepared, a missing feature or
-text in a numeric column refused by name, unknown categories counted (summed over the workers by a
-small Tally actor) or refused with predict.unknown_categories=error. Predictions are written as
-Parquet parts into a temporary folder that replaces the output folder only when every block
-succeeded. The input's columns that are not features (data.id_columns, any other id, the target)
+text in a numeric column refused by name, unknown categories counted or refused with
+predict.unknown_categories=error. A small Tally actor brings the workers' counts and the first
+refusal, in its own words, back to the driver (Ray would pass on only a traceback). Predictions are
+written as Parquet parts into a temporary folder that replaces the output folder only when every
+block succeeded. The input's columns that are not features (data.id_columns, any other id, the target)
 are kept beside the predictions, so parts written in any order can be joined back to their rows.
 
 Every node reads the input, the model and the output folder at the same path: on a cluster of
@@ -50,46 +51,44 @@ class BatchPredictor:
         self.onnx, _ = choose(paths, self.model, metadata, export_settings, "auto", threads=1)
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
-        prepared, features = checked_features(batch, self.columns, self.types, self.unknown)
+        try:
+            prepared, features = checked_features(batch, self.columns, self.types, self.unknown)
+        except ValueError as error:  # Ray hands the driver a traceback, not the error: tell the Tally first
+            self.tell("refuse", str(error))
+            raise
         predictions = predict_frame(self.onnx, self.model, features)
-        if self.tally is not None and self.unknown.counts:
-            import ray
-
-            ray.get(self.tally.add.remote(self.unknown.counts))  # waited for: the driver reads the sum after
+        if self.unknown.counts and self.tally is not None:
+            self.tell("add", self.unknown.counts)
             self.unknown.counts = {}
         kept = prepared[[name for name in prepared.columns if name not in self.types and name not in predictions]]
         return pd.concat([kept, predictions], axis=1)
 
+    def tell(self, method: str, value: Any) -> None:
+        """Call a method of the Tally, if there is one, and wait: the driver reads it once the workers are done."""
+        if self.tally is None:
+            return
+        import ray
+
+        ray.get(getattr(self.tally, method).remote(value))
+
 
 class Tally:
-    """The unknown-category counts of every worker, summed (a Ray actor without a CPU of its own)."""
+    """What the workers report to the driver (a Ray actor without a CPU of its own): the unknown-category
+    counts of every worker, summed, and the first check that refused a block, in its own words."""
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
+        self.refusal: str | None = None
 
     def add(self, counts: dict[str, int]) -> None:
         for name, count in counts.items():
             self.counts[name] = self.counts.get(name, 0) + count
 
-    def total(self) -> dict[str, int]:
-        return self.counts
+    def refuse(self, message: str) -> None:
+        self.refusal = self.refusal or message
 
-
-def worker_error(error: BaseException) -> ValueError | None:
-    """The ValueError a worker raised (a check naming the column), found inside the exceptions Ray wraps
-    it in (RayTaskError, UserCodeException, and the error chains between them)."""
-    from ray.exceptions import RayError
-
-    pending, seen = [error], set()
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, ValueError) and not isinstance(current, RayError):
-            return current
-        pending += [getattr(current, "cause", None), current.__cause__, current.__context__]
-    return None
+    def report(self) -> tuple[dict[str, int], str | None]:
+        return self.counts, self.refusal
 
 
 def parquet_files(source: str) -> list[Path]:
@@ -163,12 +162,12 @@ def predict_on_ray(paths: ProjectPaths, source: Path, output: Path, model_path: 
         output.parent.mkdir(parents=True, exist_ok=True)
         try:
             predictions.write_parquet(str(tmp))
-        except Exception as error:
-            found = worker_error(error)
-            if found is None:
+        except Exception:
+            refusal = ray.get(tally.report.remote())[1]
+            if refusal is None:
                 raise
-            raise ValueError(f"{found} Nothing was written.") from None
-        unknown = UnknownCategories({}, mode, ray.get(tally.total.remote()))
+            raise ValueError(f"{refusal} Nothing was written.") from None
+        unknown = UnknownCategories({}, mode, ray.get(tally.report.remote())[0])
         parts = len(list(tmp.glob("*.parquet")))
         replace_folder(tmp, output)
     finally:
