@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import DEFAULTS, copier_copy, latest_metadata, run
+from .helpers import DEFAULTS, copier_copy, latest_metadata, project_python, run
 
 pytestmark = pytest.mark.e2e
 PACKAGE = "penguin_classifier"
@@ -210,7 +210,7 @@ def test_a_bad_table_is_refused_by_name_and_nothing_is_written(project, case):
     assert written == []
 
 
-def test_the_regression_example_trains_on_the_bundled_diabetes_table(tmp_path):
+def test_the_regression_example_trains_on_the_bundled_diabetes_table_also_with_the_xgboost_plugin(tmp_path):
     root = copier_copy(tmp_path / "project", {**DEFAULTS, "task": "regression", "tracking": "none"})
     params = (root / "params.yaml").read_text()
     assert "  dataset: diabetes" in params and "values: [random_forest, ridge, hist_gradient_boosting]" in params
@@ -221,3 +221,27 @@ def test_the_regression_example_trains_on_the_bundled_diabetes_table(tmp_path):
     assert metadata["task"] == "regression" and metadata["data"]["dataset"] == "diabetes"
     assert set(metadata["metrics"]) == {"rmse", "mae", "r2", "mape"} and metadata["metrics"]["r2"]["hold_out"] > 0.2
     assert "template: scatter" in (root / "dvc.yaml").read_text()
+
+    # A trainer plugin is told the task: the XGBoost example fits an XGBRegressor, exported with value parity.
+    run(["make", "plugin", "NAME=xgboost", "REF=HEAD"], cwd=root)
+    run(["make", "plugins"], cwd=root)
+    trained = run(["make", "train", "ARGS=train.trainer=xgboost"], cwd=root)
+    assert "task       regression" in trained.stdout and "trainer    xgboost" in trained.stdout
+    metadata = latest_metadata(root)
+    assert metadata["trainer"]["name"] == "xgboost" and metadata["task"] == "regression"
+    assert set(metadata["metrics"]) == {"rmse", "mae", "r2", "mape"} and metadata["classes"] == []
+    assert metadata["metrics"]["r2"]["hold_out"] > 0.1 and metadata["metrics"]["rmse"]["cross_val"] > 0
+    final_step = project_python(root, (
+        "from pathlib import Path\n"
+        f"from {PACKAGE}.model.loading import load_trained\n"
+        f"from {PACKAGE}.paths import ProjectPaths\n"
+        "model, _ = load_trained(ProjectPaths(Path.cwd()), None)\n"
+        "print(type(model.steps[-1][1]).__name__)\n"
+    ))
+    assert final_step == "XGBRegressor"
+    exported = run(["make", "export"], cwd=root).stdout
+    assert "model.onnx: values agree with scikit-learn on" in exported
+    # The plugin's own tests: both tasks, the model file and the ONNX export of each.
+    plugin_tests = run([".venv/bin/python", "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        f"plugins/{PACKAGE}_xgboost"], cwd=root)
+    assert "4 passed" in plugin_tests.stdout

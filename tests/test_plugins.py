@@ -217,7 +217,8 @@ def test_the_generator_renders_clean_code_for_each_starting_point(tmp_path, trai
     run([sys.executable, "-m", "flake8", "plugins"], cwd=root)
     assert (plugin / "requirements.txt").is_file() and (plugin / "requirements-gpu.txt").is_file()
     core = (plugin / f"{PACKAGE}_{trainer}x" / "core.py").read_text()
-    assert core.startswith('"""Gradient-boosted trees' if trainer == "xgboost" else '"""Extra-trees classifier')
+    starts = {"xgboost": '"""Gradient-boosted trees', "blank": '"""Extra trees (classifier or regressor)'}
+    assert core.startswith(starts[trainer])
 
 
 def test_copier_update_updates_one_plugin_and_keeps_its_edits(tmp_path):

@@ -4,7 +4,8 @@ One project (with `make env EXTRAS=ray`) and one cluster serve the whole module:
 tuning.backend=ray spreads its trials over both nodes, finds what the Optuna backend finds and records
 each trial in MLflow; `make predict --backend ray` on a 10^6-row partitioned input gives the local
 backend's predictions row for row; bad inputs and a missing or tampered model fail before any work,
-with clear messages. A cluster that cannot start fails the tests with the nodes' output.
+with clear messages, and the workers check their blocks as the local backend does (unknown categories
+counted over all workers, or refused by name). A cluster that cannot start fails the tests with the nodes' output.
 """
 
 from __future__ import annotations
@@ -137,10 +138,12 @@ def test_predict_on_the_cluster_matches_the_local_backend_row_for_row(project, c
     ("empty", "Input folder {root}/empty is empty"),
     ("csv", "is not a readable parquet file"),
     ("columns", "lacks feature columns the model needs: ['island'"),
+    ("unknown", "column 'island': value 'Atlantis' was not seen in training"),
 ])
 def test_a_bad_input_folder_is_a_clear_error(project, cluster, case, message):
     root, ray_env = project["root"], cluster.env
-    folder = {"missing": "nowhere", "empty": "empty", "csv": "csv-folder", "columns": "ids-only"}[case]
+    folder = {"missing": "nowhere", "empty": "empty", "csv": "csv-folder", "columns": "ids-only",
+              "unknown": "atlantis"}[case]
     project_python(root, """
 import pathlib, sys, pandas as pd
 folder = pathlib.Path(sys.argv[1])
@@ -150,9 +153,22 @@ if sys.argv[2] == "csv":
     pd.DataFrame({"island": ["Biscoe"]}).to_csv(folder / "rows.parquet", index=False)
 if sys.argv[2] == "columns":
     pd.DataFrame({"row_id": [1, 2]}).to_parquet(folder / "part-0.parquet")
+if sys.argv[2] == "unknown":  # three islands training never saw, in two files
+    rows = pd.read_parquet(next(pathlib.Path("data/transformed").glob("*-test.parquet"))).head(40)
+    rows.loc[rows.index[:3], "island"] = "Atlantis"
+    for index in range(2):
+        rows.iloc[index::2].to_parquet(folder / f"part-{index}.parquet", index=False)
 """, folder, case)
-    failed = run(["make", "predict", f"ARGS=--backend ray --input {folder} --output bad-out"], cwd=root,
+    overrides = ""
+    if case == "unknown":  # the workers' checks: counted over all of them by default, refused when asked
+        counted = run(["make", "predict", f"ARGS=--backend ray --input {folder} --output unknown-out"], cwd=root,
+                      env=ray_env)
+        assert "unknown    3 value(s) of 'island' not seen in training" in counted.stdout, counted.stdout
+        overrides = " predict.unknown_categories=error"
+    failed = run(["make", "predict", f"ARGS=--backend ray --input {folder} --output bad-out{overrides}"], cwd=root,
                  env=ray_env, check=False)
+    if case == "unknown":  # the worker's own message, as the CLI prints a user error: no traceback to read
+        assert f"Error: {message}" in failed.stderr and "Traceback" not in failed.stderr, failed.stderr
     assert failed.returncode != 0 and message.format(root=root) in failed.stderr, failed.stderr
     assert not (root / "bad-out").exists()
 

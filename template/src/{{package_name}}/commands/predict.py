@@ -13,7 +13,6 @@ categories training never saw are counted per column, or refused with predict.un
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +24,7 @@ from ..config import load_params, project_root
 from ..helpers.files import atomic_path
 from ..helpers.progress import Progress
 from ..helpers.ray_cluster import require_ray
-from ..model.features import prepare_columns, select_features
-from ..model.input_checks import count_unknown, first_unknown, known_categories, unknown_error, unknown_mode
+from ..model.input_checks import UnknownCategories, checked_features, input_columns, known_categories, unknown_mode
 from ..paths import ProjectPaths
 from ..model.loading import load_trained
 from ..prediction.predictor import choose, predict_frame
@@ -68,35 +66,13 @@ def write_chunks(chunks: Iterator[pd.DataFrame], output: Path) -> int:
     return rows
 
 
-@dataclass
-class UnknownCategories:
-    """Counts the categories training never saw, per column, across chunks; mode error refuses the first."""
-
-    known: dict[str, set[str]]
-    mode: str
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def check(self, features: pd.DataFrame) -> None:
-        for name, count in count_unknown(features, self.known).items():
-            if self.mode == "error":
-                raise ValueError(unknown_error(name, first_unknown(features, name, self.known[name]),
-                                               self.known[name]))
-            self.counts[name] = self.counts.get(name, 0) + count
-
-    def report(self) -> None:
-        for name, count in self.counts.items():
-            print(f"unknown    {count} value(s) of {name!r} not seen in training, predicted as missing "
-                  "(predict.unknown_categories=error refuses them)")
-
-
-def with_ids(chunk: pd.DataFrame, id_columns: list[str], onnx: Any, model: Any, types: dict[str, str],
+def with_ids(chunk: pd.DataFrame, columns: dict[str, Any], onnx: Any, model: Any, types: dict[str, str],
              unknown: UnknownCategories) -> pd.DataFrame:
-    """The predictions of a prepared chunk, after the chunk's id columns (those it has)."""
-    features = select_features(chunk, types)
-    unknown.check(features)
+    """The predictions of a chunk of input rows (checked_features), after the chunk's id columns (those it has)."""
+    prepared, features = checked_features(chunk, columns, types, unknown)
     predicted = predict_frame(onnx, model, features)
-    ids = [name for name in id_columns if name in chunk.columns]
-    return pd.concat([chunk[ids], predicted], axis=1) if ids else predicted
+    ids = [name for name in columns["id_columns"] if name in prepared.columns]
+    return pd.concat([prepared[ids], predicted], axis=1) if ids else predicted
 
 
 def counted(frames: Iterator[pd.DataFrame], progress: Progress) -> Iterator[pd.DataFrame]:
@@ -143,12 +119,10 @@ def main(
     onnx, runtime = choose(paths, model, metadata, dict(params["export"]), "auto")
     print(f"runtime    {runtime}")
     chunks = read_chunks(source, chunk_rows)
-    columns = {key: metadata["data"].get(key, []) for key in ("id_columns", "date_columns", "drop_columns")}
-    columns["dates_as"] = metadata["data"].get("dates_as", "calendar")
+    columns = input_columns(metadata)
     total = pq.ParquetFile(source).metadata.num_rows if source.suffix == ".parquet" else None
     with Progress("predict", "rows", total) as progress:
-        predictions = (with_ids(prepare_columns(chunk, columns), columns["id_columns"], onnx, model, types, unknown)
-                       for chunk in chunks)
+        predictions = (with_ids(chunk, columns, onnx, model, types, unknown) for chunk in chunks)
         rows = write_chunks(counted(predictions, progress), output)
     unknown.report()
     print(f"predictions {output} ({rows} rows)")

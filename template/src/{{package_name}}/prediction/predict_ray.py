@@ -3,10 +3,14 @@
 The input is a Parquet file, a folder of Parquet files or a glob; Ray Data reads it in blocks and
 each worker predicts its blocks with BatchPredictor, which loads the model once per worker through
 the same code as the local path and the API: the sha256 check against the metadata, then ONNX
-Runtime on the checked export where it can (prediction/predictor.py). Predictions are written as
-Parquet parts into a temporary folder that replaces the output folder only when every block
-succeeded. The input's columns that are not features (an id, the target) are kept beside the
-predictions, so parts written in any order can be joined back to their rows.
+Runtime on the checked export where it can (prediction/predictor.py). Each block takes the local
+path's checks (model/input_checks.checked_features): raw-shaped dates prepared, a missing feature or
+text in a numeric column refused by name, unknown categories counted or refused with
+predict.unknown_categories=error. A small Tally actor brings the workers' counts and the first
+refusal, in its own words, back to the driver (Ray would pass on only a traceback). Predictions are
+written as Parquet parts into a temporary folder that replaces the output folder only when every
+block succeeded. The input's columns that are not features (data.id_columns, any other id, the target)
+are kept beside the predictions, so parts written in any order can be joined back to their rows.
 
 Every node reads the input, the model and the output folder at the same path: on a cluster of
 several machines they belong on storage that all nodes mount (see the README).
@@ -25,7 +29,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ..helpers.files import replace_folder
-from ..model.features import select_features
+from ..model.features import prepare_columns
+from ..model.input_checks import UnknownCategories, checked_features, input_columns, known_categories, unknown_mode
 from ..paths import ProjectPaths
 from ..model.loading import load_trained
 from .predictor import choose, predict_frame
@@ -34,17 +39,56 @@ from .predictor import choose, predict_frame
 class BatchPredictor:
     """A Ray Data worker's model: loaded and checked once, then called for each block."""
 
-    def __init__(self, root: str, model_path: str | None, export_settings: dict[str, Any]) -> None:
+    def __init__(self, root: str, model_path: str | None, export_settings: dict[str, Any],
+                 unknown_categories: str = "ignore", tally: Any = None) -> None:
         paths = ProjectPaths(Path(root))
         self.model, metadata = load_trained(paths, Path(model_path) if model_path else None)
         self.types = {f["name"]: f["type"] for f in metadata["features"]}
+        self.columns = input_columns(metadata)
+        self.unknown = UnknownCategories(known_categories(metadata["features"]), unknown_categories)
+        self.tally = tally  # the Tally actor's handle; None (a test without Ray): counts stay in self.unknown
         # One ONNX Runtime thread: Ray gives each worker one CPU.
         self.onnx, _ = choose(paths, self.model, metadata, export_settings, "auto", threads=1)
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
-        predictions = predict_frame(self.onnx, self.model, select_features(batch, self.types))
-        kept = batch[[name for name in batch.columns if name not in self.types and name not in predictions]]
+        try:
+            prepared, features = checked_features(batch, self.columns, self.types, self.unknown)
+        except ValueError as error:  # Ray hands the driver a traceback, not the error: tell the Tally first
+            self.tell("refuse", str(error))
+            raise
+        predictions = predict_frame(self.onnx, self.model, features)
+        if self.unknown.counts and self.tally is not None:
+            self.tell("add", self.unknown.counts)
+            self.unknown.counts = {}
+        kept = prepared[[name for name in prepared.columns if name not in self.types and name not in predictions]]
         return pd.concat([kept, predictions], axis=1)
+
+    def tell(self, method: str, value: Any) -> None:
+        """Call a method of the Tally, if there is one, and wait: the driver reads it once the workers are done."""
+        if self.tally is None:
+            return
+        import ray
+
+        ray.get(getattr(self.tally, method).remote(value))
+
+
+class Tally:
+    """What the workers report to the driver (a Ray actor without a CPU of its own): the unknown-category
+    counts of every worker, summed, and the first check that refused a block, in its own words."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.refusal: str | None = None
+
+    def add(self, counts: dict[str, int]) -> None:
+        for name, count in counts.items():
+            self.counts[name] = self.counts.get(name, 0) + count
+
+    def refuse(self, message: str) -> None:
+        self.refusal = self.refusal or message
+
+    def report(self) -> tuple[dict[str, int], str | None]:
+        return self.counts, self.refusal
 
 
 def parquet_files(source: str) -> list[Path]:
@@ -64,19 +108,20 @@ def parquet_files(source: str) -> list[Path]:
     return files
 
 
-def measure(files: list[Path], features: list[str]) -> tuple[int, int]:
+def measure(files: list[Path], features: list[str], columns: dict[str, Any] | None = None) -> tuple[int, int]:
     """Rows and uncompressed bytes of all files; fails before any work when a file is not Parquet or lacks
-    a feature column. Only the files' footers are read.
+    a feature column (after its columns are shaped as in training: input_columns). Only the files' footers
+    are read.
     """
     rows = size = 0
     for path in files:
         try:
             footer = pq.ParquetFile(path).metadata
-            columns = footer.schema.names
+            names = list(prepare_columns(pd.DataFrame(columns=footer.schema.names), columns or {}).columns)
         except (OSError, ValueError) as error:
             raise ValueError(f"{path} is not a readable parquet file ({error}): the ray backend reads Parquet "
                              "only; check it, or pass another --input; nothing was written.") from None
-        missing = [name for name in features if name not in columns]
+        missing = [name for name in features if name not in names]
         if missing:
             raise ValueError(f"{path} lacks feature columns the model needs: {missing}; nothing was written.")
         rows += footer.num_rows
@@ -90,13 +135,15 @@ def predict_on_ray(paths: ProjectPaths, source: Path, output: Path, model_path: 
     if output.suffix == ".csv":
         raise ValueError(f"{output}: the ray backend writes a folder of Parquet parts, not a .csv file.")
     files = parquet_files(str(source))
-    rows, size = measure(files, [f["name"] for f in metadata["features"]])
+    rows, size = measure(files, [f["name"] for f in metadata["features"]], input_columns(metadata))
+    mode = unknown_mode(params)
     chunk_rows = int(params["predict"]["chunk_rows"])
     from ..helpers.ray_cluster import connect
 
     ray = connect("predict.backend")
     tmp = output.with_name(f".{output.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
+        tally = ray.remote(num_cpus=0)(Tally).remote()
         workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
         # Blocks of about predict.chunk_rows rows, at least one per worker: the unit of work and of output
         # parts (Ray Data's default, 128 MiB blocks, would give one worker all of a small input).
@@ -106,18 +153,27 @@ def predict_on_ray(paths: ProjectPaths, source: Path, output: Path, model_path: 
         predictions = dataset.map_batches(
             BatchPredictor,
             fn_constructor_kwargs={"root": str(paths.root), "model_path": str(model_path) if model_path else None,
-                                   "export_settings": dict(params["export"])},
+                                   "export_settings": dict(params["export"]), "unknown_categories": mode,
+                                   "tally": tally},
             batch_format="pandas", batch_size=chunk_rows,
             # From one worker up to one per CPU: a fixed pool of one per CPU would leave none to read with.
             compute=ray.data.ActorPoolStrategy(min_size=1, max_size=workers),
         )
         output.parent.mkdir(parents=True, exist_ok=True)
-        predictions.write_parquet(str(tmp))
+        try:
+            predictions.write_parquet(str(tmp))
+        except Exception:
+            refusal = ray.get(tally.report.remote())[1]
+            if refusal is None:
+                raise
+            raise ValueError(f"{refusal} Nothing was written.") from None
+        unknown = UnknownCategories({}, mode, ray.get(tally.report.remote())[0])
         parts = len(list(tmp.glob("*.parquet")))
         replace_folder(tmp, output)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         ray.shutdown()
+    unknown.report()
     print(f"predictions {output}/ ({rows} rows from {len(files)} file(s) into {parts} part(s), "
           f"up to {workers} worker(s))")
     return output
