@@ -239,19 +239,29 @@ def test_the_keras_plugin_trains_a_network_on_penguins(project):
     try:
         result = run(["make", "train", "ARGS=train.trainer=keras train.cv_folds=0 "
                       "train.hyperparams.epochs.default_value=40"], cwd=project)
+        penguins = latest_metadata(project)
+        # A regression table (the bundled diabetes data): one linear output, mean squared error.
+        run(["make", "train", "ARGS=train.trainer=keras train.cv_folds=0 train.hyperparams.epochs.default_value=40 "
+             "data.dataset=diabetes tracking.backend=none"], cwd=project)
+        diabetes = latest_metadata(project)
     finally:
         params.write_text(original)
+    assert diabetes["trainer"]["name"] == "keras" and diabetes["task"] == "regression"
+    assert diabetes["model"]["type"].endswith("Pipeline") and diabetes["classes"] == []
+    assert diabetes["metrics"]["r2"]["hold_out"] > 0.3  # predicting the mean scores about 0
     assert "trainer    keras (penguin-classifier-keras 0.1.0)" in result.stdout
-    metadata = latest_metadata(project)
+    metadata = penguins
     assert metadata["trainer"]["name"] == "keras" and metadata["task"] == "classification"
     assert metadata["model"]["format"] == f"{PACKAGE}_keras.model:FORMAT"
     assert metadata["environment"]["libraries"]["tensorflow-cpu"] and metadata["environment"]["libraries"]["keras"]
     assert metadata["metrics"]["accuracy"]["hold_out"] > 0.9  # three species: chance is below 0.5
-    history = json.loads((project / "reports" / "trainers" / "keras" / "history.json").read_text())
+    history = json.loads((project / "reports" / "trainers" / "keras" / "history.json").read_text())  # the last run's
+    assert history["task"] == "regression" and {"loss", "mae", "val_loss", "val_mae"} <= history["history"].keys()
     assert history["hyperparameters"]["epochs"] == 40 and history["hyperparameters"]["seed"] == 42
     assert 0 < history["epochs_run"] == len(history["history"]["val_loss"]) <= 40
     assert "reports/trainers/keras/history.json" in [artifact["path"] for artifact in metadata["artifacts"]]
-    assert "(69 rows)" in cli(project, "predict").stdout  # the latest model: the network
+    model = project / metadata["model"]["path"]
+    assert "(69 rows)" in cli(project, "predict", "--model", str(model)).stdout
     # The plugin's own tests (classification, regression, reproducibility, model file), with the project's interpreter.
     run([".venv/bin/python", "-m", "pytest", "-q", "-p", "no:cacheprovider", KERAS], cwd=project)
 
