@@ -23,6 +23,7 @@ from .test_render import JINJA_MARKERS
 PACKAGE = "penguin_classifier"
 XGBOOST = f"plugins/{PACKAGE}_xgboost"
 BLANK = f"plugins/{PACKAGE}_blank"
+KERAS = f"plugins/{PACKAGE}_keras"
 
 
 @pytest.fixture(scope="module")
@@ -205,9 +206,69 @@ def test_install_all_u_removes_plugins_and_only_their_dependencies(project):
     assert "trainer    sklearn" in cli(project, "train", "train.cv_folds=0").stdout
 
 
-@pytest.mark.parametrize("trainer", ["xgboost", "blank"])
+@pytest.mark.e2e
+def test_the_keras_plugin_trains_a_network_on_penguins(project):
+    """Last of the module's e2e tests: the plugins above are uninstalled, `make plugins` installs them again."""
+    run(["make", "plugin", "NAME=keras", "TRAINER=keras", "REF=HEAD"], cwd=project)
+    plugin = project / KERAS
+    assert "trainer_template: keras" in (project / ".copier" / "plugin-keras.yml").read_text()
+    cpu_lock, gpu_lock = (plugin / "requirements.txt").read_text(), (plugin / "requirements-gpu.txt").read_text()
+    assert "tensorflow-cpu==" in cpu_lock and "\nkeras==" in cpu_lock and "\ntensorflow==" not in cpu_lock
+    assert "\ntensorflow==" in gpu_lock and "tensorflow-cpu" not in gpu_lock
+    if platform.system() == "Linux" and platform.machine() == "x86_64":
+        assert "nvidia-cudnn-cu12==" in gpu_lock
+    run(["make", "plugins"], cwd=project)
+    assert " ".join(trainers(project)["keras"]).startswith("penguin-classifier-keras 0.1.0 Keras neural network")
+    loaded = project_python(project, (
+        "import sys\n"
+        f"from {PACKAGE}.cli import cli\n"
+        "for args in (['--help'], ['train', 'list']):\n"
+        "    try:\n"
+        "        cli(args)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'tensorflow', 'keras', 'sklearn'}))\n"
+    )).splitlines()[-1]
+    assert loaded == "[]"
+
+    # As the plugin's README says: copy the hyperparameters to change into params.yaml, override them per run.
+    params = project / "params.yaml"
+    original = params.read_text()
+    epochs = "  hyperparams:\n    epochs:\n      default_value: 200\n"
+    params.write_text(original.replace("  hyperparams:\n", epochs, 1))
+    try:
+        result = run(["make", "train", "ARGS=train.trainer=keras train.cv_folds=0 "
+                      "train.hyperparams.epochs.default_value=40"], cwd=project)
+        penguins = latest_metadata(project)
+        # A regression table (the bundled diabetes data): one linear output, mean squared error.
+        run(["make", "train", "ARGS=train.trainer=keras train.cv_folds=0 train.hyperparams.epochs.default_value=40 "
+             "data.dataset=diabetes tracking.backend=none"], cwd=project)
+        diabetes = latest_metadata(project)
+    finally:
+        params.write_text(original)
+    assert diabetes["trainer"]["name"] == "keras" and diabetes["task"] == "regression"
+    assert diabetes["model"]["type"].endswith("Pipeline") and diabetes["classes"] == []
+    assert diabetes["metrics"]["r2"]["hold_out"] > 0.3  # predicting the mean scores about 0
+    assert "trainer    keras (penguin-classifier-keras 0.1.0)" in result.stdout
+    metadata = penguins
+    assert metadata["trainer"]["name"] == "keras" and metadata["task"] == "classification"
+    assert metadata["model"]["format"] == f"{PACKAGE}_keras.model:FORMAT"
+    assert metadata["environment"]["libraries"]["tensorflow-cpu"] and metadata["environment"]["libraries"]["keras"]
+    assert metadata["metrics"]["accuracy"]["hold_out"] > 0.9  # three species: chance is below 0.5
+    history = json.loads((project / "reports" / "trainers" / "keras" / "history.json").read_text())  # the last run's
+    assert history["task"] == "regression" and {"loss", "mae", "val_loss", "val_mae"} <= history["history"].keys()
+    assert history["hyperparameters"]["epochs"] == 40 and history["hyperparameters"]["seed"] == 42
+    assert 0 < history["epochs_run"] == len(history["history"]["val_loss"]) <= 40
+    assert "reports/trainers/keras/history.json" in [artifact["path"] for artifact in metadata["artifacts"]]
+    model = project / metadata["model"]["path"]
+    assert "(69 rows)" in cli(project, "predict", "--model", str(model)).stdout
+    # The plugin's own tests (classification, regression, reproducibility, model file), with the project's interpreter.
+    run([".venv/bin/python", "-m", "pytest", "-q", "-p", "no:cacheprovider", KERAS], cwd=project)
+
+
+@pytest.mark.parametrize("trainer", ["xgboost", "keras", "blank"])
 def test_the_generator_renders_clean_code_for_each_starting_point(tmp_path, trainer):
-    """Without building anything: both starting points render, flake8-clean, with no Jinja left."""
+    """Without building anything: each starting point renders, flake8-clean, with no Jinja left."""
     root = copier_copy(tmp_path / "project", {**DEFAULTS, "use_dvc": False, "tracking": "none"})
     run(["copier", "copy", "--trust", "--defaults", "--vcs-ref=HEAD", "--data=kind=plugin", f"--data=name={trainer}x",
          f"--data=trainer_template={trainer}", str(TEMPLATE), "."], cwd=root)
@@ -217,8 +278,9 @@ def test_the_generator_renders_clean_code_for_each_starting_point(tmp_path, trai
     run([sys.executable, "-m", "flake8", "plugins"], cwd=root)
     assert (plugin / "requirements.txt").is_file() and (plugin / "requirements-gpu.txt").is_file()
     core = (plugin / f"{PACKAGE}_{trainer}x" / "core.py").read_text()
-    starts = {"xgboost": '"""Gradient-boosted trees', "blank": '"""Extra trees (classifier or regressor)'}
-    assert core.startswith(starts[trainer])
+    starts = {"xgboost": "Gradient-boosted trees", "keras": "Keras neural network",
+              "blank": "Extra trees (classifier or regressor)"}
+    assert core.startswith(f'"""{starts[trainer]}')
 
 
 def test_copier_update_updates_one_plugin_and_keeps_its_edits(tmp_path):
