@@ -71,8 +71,8 @@ TARGET_ARGS = {
 
 def make_targets(root: Path, env: dict[str, str]) -> list[str]:
     """The targets `make help` lists: the Makefile's own list, so the test cannot miss a new one."""
-    lines = run(["make", "help"], cwd=root, env=env).stdout.splitlines()[1:]
-    return [line.split()[0] for line in lines]
+    # Each target on a line of its own, indented (under `make test`, make also prints "Entering directory").
+    return re.findall(r"^  ([a-zA-Z0-9_-]+) ", run(["make", "help"], cwd=root, env=env).stdout, flags=re.M)
 
 
 def readme_commands(readme: str) -> list[list[str]]:

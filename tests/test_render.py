@@ -89,6 +89,17 @@ def test_no_leftover_jinja_markers(project):
     assert leftovers == []
 
 
+def tidy(text: str) -> bool:
+    return not text or (text.endswith("\n") and not text.endswith("\n\n") and not re.search(r"[ \t]+$", text, re.M))
+
+
+def test_text_files_end_as_the_pre_commit_hooks_want(project):
+    """One newline at the end, no trailing spaces: the fresh project's pre-commit run changes nothing."""
+    root, _ = project
+    untidy = [str(path.relative_to(root)) for path in text_files(root) if not tidy(path.read_text(errors="ignore"))]
+    assert untidy == []
+
+
 def test_python_is_flake8_clean(project):
     root, _ = project
     result = subprocess.run([sys.executable, "-m", "flake8", "src", "tests"], cwd=root,
