@@ -30,7 +30,7 @@ def main(steps: Sequence[str] = STEPS, overrides: Sequence[str] = ()) -> None:
     if "stage" in steps:
         from ..etl.staging import stage  # pandas: imported only by the steps that use it
 
-        staged = stage(raw_file, staging_file, spec)
+        staged = stage(raw_file, staging_file, spec, paths.metadata)
         print(f"staging    {staging_file.relative_to(paths.root)} ({len(staged)} rows)")
     if "transform" in steps:
         from ..etl.transform import transform

@@ -35,6 +35,7 @@ class DataSpec:
     delimiter: str
     encoding: str
     decimal: str
+    schema_changes: str  # warn | error: what staging does with a table whose columns changed
 
     @property
     def bundled(self) -> bool:
@@ -73,5 +74,5 @@ def data_spec(data: dict[str, Any]) -> DataSpec:
         drop_columns=tuple(snake_case(c) for c in data.get("drop_columns") or []),
         positive_class=data.get("positive_class"),
         delimiter=read.get("delimiter", ","), encoding=read.get("encoding", "utf-8"),
-        decimal=read.get("decimal", "."),
+        decimal=read.get("decimal", "."), schema_changes=data.get("schema_changes", "warn"),
     )

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..helpers.files import atomic_write
 from ..model.features import as_categorical, prepare_columns
+from .schema_changes import check_schema
 from .sources import read_csv
 from .spec import DataSpec, snake_case
 from .task import decide_task, warn_about_identifiers
@@ -66,8 +67,11 @@ def clean(raw: pd.DataFrame, target: str | DataSpec) -> pd.DataFrame:
     return frame
 
 
-def stage(raw_file: Path, staging_file: Path, spec: DataSpec) -> pd.DataFrame:
-    """Read raw_file, clean it and write staging_file atomically as Parquet; print the task decision."""
+def stage(raw_file: Path, staging_file: Path, spec: DataSpec, metadata_dir: Path | None = None) -> pd.DataFrame:
+    """Read raw_file, clean it and write staging_file atomically as Parquet; print the task decision.
+
+    With metadata_dir, the raw columns are first compared with the latest model's (etl/schema_changes.py).
+    """
     remedy = "delete it and run `make data` (or `data load`) to load it again."
     if not raw_file.is_file():
         raise FileNotFoundError(f"{raw_file} not found: {remedy}")
@@ -75,6 +79,8 @@ def stage(raw_file: Path, staging_file: Path, spec: DataSpec) -> pd.DataFrame:
         raw = read_csv(raw_file, spec, str(raw_file))
     except ValueError as error:
         raise ValueError(f"{error} If the raw copy is damaged, {remedy}") from None
+    if metadata_dir is not None:
+        check_schema(raw, spec, metadata_dir, str(raw_file))
     try:
         staged = clean(raw, spec)
     except ValueError as error:
