@@ -181,7 +181,7 @@ def test_make_help_lists_every_target_with_a_description(project):
     for line in run(["make", "help"], cwd=root).stdout.splitlines()[1:]:
         name, _, description = line.strip().partition(" ")
         listed[name] = description.strip()
-    expected_targets = MAKE_TARGETS + (["repro", "push", "pull"] if answers["use_dvc"] else []) + (
+    expected_targets = MAKE_TARGETS + (["repro", "push", "pull", "import"] if answers["use_dvc"] else []) + (
         ["ui"] if answers["tracking"] == "mlflow" else [])
     assert set(expected_targets) <= set(listed)
     assert all(listed.values())
