@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import copier
@@ -208,3 +209,26 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def project_dvc(root: Path) -> Callable[..., Any]:
+    """DVC of a project's environment, as data_registry calls it: dvc(*args, cwd=folder)."""
+    return lambda *args, cwd: run([str(root / ".venv" / "bin" / "dvc"), *args], cwd=cwd)
+
+
+def data_registry(registry: Path, files: dict[str, str], dvc: Callable[..., Any]) -> Path:
+    """A DVC data registry: a git + DVC repository with its own DVC remote (<registry>-storage beside it),
+    holding files (path -> text) added with `dvc add`. Each call commits and pushes the files' content: the
+    first makes the registry, the next release new versions. dvc(*args, cwd=...) runs DVC."""
+    if not registry.exists():
+        run(["git", "init", "--quiet", "--initial-branch=main", str(registry)], cwd=registry.parent)
+        dvc("init", "--quiet", cwd=registry)
+        dvc("remote", "add", "--default", "storage", str(registry.with_name(f"{registry.name}-storage")), cwd=registry)
+    for path, content in files.items():
+        (registry / path).parent.mkdir(parents=True, exist_ok=True)
+        (registry / path).write_text(content)
+        dvc("add", "--quiet", path, cwd=registry)
+    run(["git", "add", "-A"], cwd=registry)
+    run(["git", "commit", "--quiet", "-m", "New version of " + ", ".join(files)], cwd=registry)
+    dvc("push", "--quiet", cwd=registry)
+    return registry

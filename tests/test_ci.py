@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .helpers import DEFAULTS, TOOLS_BIN, render, run
+from .helpers import DEFAULTS, TOOLS_BIN, data_registry, render, run
 
 GITHUB_FILES = [".github/workflows/ci.yml", ".github/workflows/cml.yaml", ".github/actionlint.yaml"]
 GITLAB_FILE = ".gitlab-ci.yml"
@@ -289,22 +289,6 @@ def dvc(*args: str, cwd: Path) -> None:
         run(command, cwd=cwd)
 
 
-def data_registry(root: Path, content: str) -> Path:
-    """A git + DVC repository whose extra.csv a project imports with `dvc import`; a second call with other
-    content releases a new version of it (committed, pushed to the registry's own DVC remote)."""
-    registry = root / "registry"
-    if not registry.exists():
-        run(["git", "init", "--quiet", "--initial-branch=main", str(registry)], cwd=root)
-        dvc("init", "--quiet", cwd=registry)
-        dvc("remote", "add", "--default", "storage", str(root / "registry-storage"), cwd=registry)
-    (registry / "extra.csv").write_text(content)
-    dvc("add", "--quiet", "extra.csv", cwd=registry)
-    run(["git", "add", "-A"], cwd=registry)
-    run(["git", "commit", "--quiet", "-m", f"extra.csv: {content.count(chr(10))} lines"], cwd=registry)
-    dvc("push", "--quiet", cwd=registry)
-    return registry
-
-
 FIRST_EXTRA, SECOND_EXTRA = "id,weight\n1,2.5\n", "id,weight\n1,2.5\n2,3.5\n"
 
 
@@ -314,9 +298,9 @@ def origin(tmp_path_factory) -> tuple[Path, Path]:
     the project imports extra.csv from a data registry (`dvc import`), which then releases a new version."""
     root = tmp_path_factory.mktemp("ci-e2e")
     project = render(root / "project", **VARIANTS["github"], dvc_remote=str(root / "dvc-remote"))
-    registry = data_registry(root, FIRST_EXTRA)
+    registry = data_registry(root / "registry", {"extra.csv": FIRST_EXTRA}, dvc)
     dvc("import", "--quiet", str(registry), "extra.csv", "-o", "data/raw/extra.csv", cwd=project)
-    data_registry(root, SECOND_EXTRA)
+    data_registry(registry, {"extra.csv": SECOND_EXTRA}, dvc)
     bare = root / "origin.git"
     run(["git", "init", "--quiet", "--bare", "--initial-branch=main", str(bare)], cwd=root)
     run(["git", "checkout", "--quiet", "-B", "main"], cwd=project)

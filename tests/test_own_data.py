@@ -1,5 +1,6 @@
 """A project trains on the user's own table: a CSV with ids, dates and missing values, a regression CSV,
-a SQLite query; and each bad table stops with an error that names what to fix, writing nothing.
+a SQLite query, a file imported from a DVC data registry; each bad table stops with an error that names what
+to fix, writing nothing; a table whose columns changed since the last model is named at staging.
 
 The tables are made here, from seeded random numbers, with the standard library only; one default project
 (its environment built once) serves every test of the module.
@@ -8,14 +9,18 @@ The tables are made here, from seeded random numbers, with the standard library 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import random
+import re
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from .helpers import DEFAULTS, copier_copy, latest_metadata, project_python, run
+from .helpers import DEFAULTS, copier_copy, data_registry, latest_metadata, project_dvc, project_python, run
 
 pytestmark = pytest.mark.e2e
 PACKAGE = "penguin_classifier"
@@ -43,6 +48,14 @@ def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
         writer.writerow(header)
         writer.writerows(rows)
     return path
+
+
+def csv_text(header: list[str], rows: list[list[object]]) -> str:
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return text.getvalue()
 
 
 def churn_rows(seed: int = 7) -> tuple[list[str], list[list[object]]]:
@@ -175,6 +188,100 @@ def test_a_sqlite_query_is_a_source_and_its_url_stays_in_env(project):
     assert metadata["data"]["source"] == "SQL query on $DATABASE_URL"
     assert "sqlite" not in json.dumps(metadata["data"])
     assert [feature["name"] for feature in metadata["features"]] == ["visits", "spend", "segment"]
+
+
+CHURN_COLUMNS = ["data.target=churned", "data.id_columns=[customer_id]", "data.date_columns=[signup_date]"]
+
+
+def test_a_data_registry_file_is_imported_trained_on_and_updated(project, tmp_path):
+    header, rows = churn_rows(seed=13)
+    first, second = csv_text(header, rows[:300]), csv_text(header, rows)
+    registry = data_registry(tmp_path / "registry", {"tables/customers.csv": first}, project_dvc(project))
+    plain = tmp_path / "plain"
+    run(["git", "init", "--quiet", str(plain)], cwd=tmp_path)
+    (plain / "customers.csv").write_text(first)
+    run(["git", "-C", str(plain), "add", "-A"], cwd=tmp_path)
+    run(["git", "-C", str(plain), "commit", "--quiet", "-m", "A table, no DVC"], cwd=tmp_path)
+    for arguments, message in [([f"REPO={registry}"], "FILE missing: make import REPO=<git URL"),
+                               ([f"REPO={plain}", "FILE=customers.csv"], "is not a DVC repository"),
+                               ([f"REPO={registry}", "FILE=tables/nothing.csv"], "FILE=tables/nothing.csv is not in")]:
+        refused = run(["make", "import", *arguments], cwd=project, check=False)
+        assert refused.returncode != 0 and message in refused.stderr, refused.stderr
+        assert not (project / "data" / "raw" / "customers.csv").exists()
+
+    imported = run(["make", "import", f"REPO={registry}", "FILE=tables/customers.csv"], cwd=project)
+    assert "dvc update data/raw/customers.csv.dvc" in imported.stdout
+    raw = project / "data" / "raw" / "customers.csv"
+    assert raw.read_text() == first
+    assert re.search(rf"^  repo:\n    url: {re.escape(str(registry))}\n    rev_lock: [0-9a-f]{{40}}$",
+                     raw.with_name("customers.csv.dvc").read_text(), re.M)
+    again = run(["make", "import", f"REPO={registry}", "FILE=tables/customers.csv"], cwd=project, check=False)
+    assert again.returncode != 0
+    assert "exists already" in again.stderr and "`dvc update data/raw/customers.csv.dvc`" in again.stderr
+
+    cli(project, "train", "data.dataset=customers_v1", "data.source=data/raw/customers.csv", *CHURN_COLUMNS)
+    metadata = latest_metadata(project)
+    assert metadata["data"]["source"] == "data/raw/customers.csv"
+    assert metadata["data"]["train"]["rows"] + metadata["data"]["test"]["rows"] == 300
+
+    data_registry(registry, {"tables/customers.csv": second}, project_dvc(project))  # the registry's new version
+    run([str(project / ".venv" / "bin" / "dvc"), "update", "data/raw/customers.csv.dvc"], cwd=project)
+    assert raw.read_text() == second
+    kept = cli(project, "data", "load", "data.dataset=customers_v1", "data.source=data/raw/customers.csv",
+               *CHURN_COLUMNS)
+    assert "differs from its raw copy customers_v1.csv, which is kept" in kept.stderr
+    newer = cli(project, "data", "all", "data.dataset=customers_v2", "data.source=data/raw/customers.csv",
+                *CHURN_COLUMNS)
+    assert "train      data/transformed/customers_v2-train.parquet" in newer.stdout
+    assert (project / "data" / "raw" / "customers_v2.csv").read_text() == second
+
+
+@contextmanager
+def data_params(root: Path, **values: str) -> Iterator[None]:
+    """params.yaml with keys of its data section set (`make data` runs dvc repro, which takes no ARGS), then
+    restored for the module's other tests."""
+    path = root / "params.yaml"
+    original = text = path.read_text()
+    for key, value in values.items():
+        text, found = re.subn(rf"^  {key}: .*$", f"  {key}: {value}", text, count=1, flags=re.M)
+        assert found, key
+    path.write_text(text)
+    try:
+        yield
+    finally:
+        path.write_text(original)
+
+
+def test_changed_columns_are_named_at_staging_and_refused_under_error(project):
+    header, rows = churn_rows(seed=14)
+    write_csv(project / "incoming" / "churn_schema.csv", header, rows)
+    table = {"dataset": "churn_schema", "source": "incoming/churn_schema.csv", "target": "churned",
+             "id_columns": "[customer_id]", "date_columns": "[signup_date]"}
+    with data_params(project, **table):
+        run(["make", "data"], cwd=project)
+        cli(project, "train")
+    # The next version of the table: support_calls gone, monthly_charges with text in it.
+    charges = header.index("monthly_charges")
+    changed = [[value if index != charges or row_index % 50 else "unknown"
+                for index, value in enumerate(row) if header[index] != "support_calls"]
+               for row_index, row in enumerate(rows)]
+    write_csv(project / "data" / "raw" / "churn_schema.csv", [name for name in header if name != "support_calls"],
+              changed)
+    staging = project / "data" / "staging" / "churn_schema.parquet"
+    staged = staging.read_bytes()
+    named = ["missing column 'support_calls'",
+             "column 'monthly_charges' held numeric values in training, text now (e.g. 'unknown')"]
+
+    with data_params(project, **table, schema_changes="error"):
+        refused = run(["make", "data"], cwd=project, check=False)
+    assert refused.returncode != 0
+    assert all(line in refused.stderr for line in named) and "data.schema_changes=warn" in refused.stderr
+    assert staging.read_bytes() == staged
+
+    with data_params(project, **table):
+        warned = run(["make", "data"], cwd=project)
+    assert all(line in warned.stderr for line in named) and "data.schema_changes: warn" in warned.stderr
+    assert staging.read_bytes() != staged
 
 
 def latin1_file(path: Path) -> None:
