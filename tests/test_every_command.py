@@ -49,8 +49,8 @@ README_CHANGED = {
     "make step NAME=featurize": ("make step NAME=featurize DEFAULTS=1", "it asks its questions: no terminal here"),
     "make update": ("git add -A && git commit -q -m 'Before the update' && make update REF=HEAD",
                     "needs a clean tree, and the template under test has no release tag: its HEAD"),
-    "make import REPO=https://github.com/acme/data-registry FILE=customers/churn.csv": (
-        "make import REPO=$HOME/data-registry FILE=customers/churn.csv",
+    "make import REPO=https://github.com/acme/data-registry FILE=tables/customers.csv": (
+        "make import REPO=$HOME/data-registry FILE=tables/customers.csv",
         "the example's registry is on GitHub: a local one with the page's table (helpers.data_registry)"),
 }
 # The generators run the template at the commit the project records, which copier made up in its clone
@@ -219,9 +219,9 @@ def test_every_command_on_a_bare_machine(project, tmp_path):
     mentioned = set(re.findall(r"`make ([a-z][\w-]*)", guide))
     assert mentioned <= set(targets), f"the guide names targets make help does not list: {mentioned - set(targets)}"
     write_the_own_data_pages_tables(Path(env["HOME"]) / "data")
-    if answers["use_dvc"]:  # the registry that the page's `make import` takes churn.csv from
+    if answers["use_dvc"]:  # the registry that the page's `make import` takes the churn table from
         churn = (Path(env["HOME"]) / "data" / "churn.csv").read_text()
-        data_registry(Path(env["HOME"]) / "data-registry", {"customers/churn.csv": churn}, project_dvc(root))
+        data_registry(Path(env["HOME"]) / "data-registry", {"tables/customers.csv": churn}, project_dvc(root))
 
     ran: set[str] = set()
     for block in readme_commands(guide):
