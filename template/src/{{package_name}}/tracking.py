@@ -39,6 +39,8 @@ class Tracker:
 
     backend = "none"
     run_id: str | None = None
+    records_confusion = False  # whether log_confusion keeps anything: predicting the hold-out set costs time
+
 
     def log_params(self, params: Mapping[str, Any]) -> None:
         """Record the resolved parameters of the run."""
@@ -135,6 +137,7 @@ class DvcliveTracker(Tracker):
     """
 
     backend = "dvclive"
+    records_confusion = True
 
     def __init__(self, settings: Mapping[str, Any], root: Path) -> None:
         from dvclive import Live
@@ -190,6 +193,10 @@ class BackgroundTracker(Tracker):
         self.process.wait()
         raise TrackingError(f"Tracking with {self.backend} failed (its error is printed above); "
                             f"fix it or run without tracking: tracking.backend=none.")
+
+    @property
+    def records_confusion(self) -> bool:  # type: ignore[override]
+        return BACKENDS[self.backend].records_confusion
 
     @property
     def run_id(self) -> str | None:

@@ -85,15 +85,19 @@ def fit_and_record(params: dict[str, Any], paths: ProjectPaths, trainer: str, tr
     dataset, target = spec.name, spec.target
     remedy = "run `make data` (or `data transform`) to write it again."
     train_frame, test_frame = read_parquet(train_file, remedy), read_parquet(test_file, remedy)
+    shapes = {"train": train_frame.shape, "test": test_frame.shape}
     X_train, y_train = split_target(train_frame, target)
     X_test, y_test = split_target(test_frame, target)
+    del train_frame, test_frame
     task, task_reason = decide_task(y_train, spec.task, target)
     positive = positive_class(y_train, spec.positive_class) if task == "classification" else None
     types = feature_types(feature_columns(X_train, target, spec.id_columns))
     if not types:
         raise ValueError(f"No feature columns left beside {target!r} (data.id_columns, data.date_columns and "
                          "data.drop_columns took the others).")
-    X_train, X_test = select_features(X_train, types), select_features(X_test, types)
+    schema = input_schema(select_features(X_train, types), types)
+    del X_train  # the trainer reads the training set itself: one copy of it in memory while it fits
+    X_test = select_features(X_test, types)
     metrics = metrics_for(task, y_train, params["evaluate"])
     hyperparameters = hyperparameter_values(params["train"])
 
@@ -143,10 +147,10 @@ def fit_and_record(params: dict[str, Any], paths: ProjectPaths, trainer: str, tr
             "source": describe_source(spec),
             "target": target,
             **spec.columns(),
-            "train": describe_file(train_file, paths.root, *train_frame.shape),
-            "test": describe_file(test_file, paths.root, *test_frame.shape),
+            "train": describe_file(train_file, paths.root, *shapes["train"]),
+            "test": describe_file(test_file, paths.root, *shapes["test"]),
         },
-        "features": input_schema(X_train, types),
+        "features": schema,
         "classes": [str(c) for c in sorted(y_train.unique())] if task == "classification" else [],
         "testing": {
             "strategy": "hold_out",
@@ -161,7 +165,7 @@ def fit_and_record(params: dict[str, Any], paths: ProjectPaths, trainer: str, tr
     metadata_path = write_metadata(metadata, paths.metadata)
     tracker.log_metrics({**{f"hold_out_{m}": v for m, v in hold_out.items()},
                          **{f"cross_val_{m}": v for m, v in cross_val.items()}})
-    if task == "classification":
+    if task == "classification" and tracker.records_confusion:
         tracker.log_confusion([str(v) for v in y_test], [str(v) for v in model.predict(X_test)])
     tracker.log_artifacts([model_path, metadata_path, *map(Path, output.artifacts)])
     return metadata_path, metadata

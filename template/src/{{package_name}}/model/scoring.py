@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score, get_scorer, make_scorer, roc_auc_score
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.metrics import average_precision_score, check_scoring, get_scorer, make_scorer, roc_auc_score
 from sklearn.model_selection import cross_validate as sklearn_cross_validate
 
 from ..config import ConfigError
@@ -69,11 +70,37 @@ def metrics_for(task: str, target: pd.Series, evaluate: dict[str, Any]) -> list[
     return names
 
 
+class Answered(ClassifierMixin, BaseEstimator):
+    """A classifier's probabilities on one data set, computed once, answering the scorers: its labels are
+    the most probable classes, as model/predict.py gives them."""
+
+    def __init__(self, classes: Any = None, probabilities: Any = None) -> None:
+        self.classes = classes
+        self.probabilities = probabilities
+
+    @property
+    def classes_(self) -> Any:
+        return self.classes
+
+    def predict_proba(self, _: Any) -> Any:
+        return self.probabilities
+
+    def predict(self, _: Any) -> Any:
+        return self.classes[self.probabilities.argmax(axis=1)]
+
+
 def score(model: Any, features: pd.DataFrame, target: pd.Series, metrics: list[str],
           positive_class: Any = None) -> dict[str, float]:
-    """Score a fitted model on one data set with each named metric."""
-    return {name: natural(name, scorer(name, "evaluate.metrics", positive_class)(model, features, target))
-            for name in metrics}
+    """Score a fitted model on one data set with each named metric.
+
+    The model runs once for all the metrics: a classifier's probabilities answer the metrics of labels
+    too, and one multi-metric scorer asks a regressor for its predictions once.
+    """
+    scoring = check_scoring(model, {name: scorer(name, "evaluate.metrics", positive_class) for name in metrics})
+    if hasattr(model, "predict_proba") and hasattr(model, "classes_"):
+        model = Answered(np.asarray(model.classes_), model.predict_proba(features))
+        target = np.asarray(target)  # text labels as one array: the metrics would convert an Arrow column each
+    return {name: natural(name, value) for name, value in scoring(model, features, target).items()}
 
 
 def cross_validate(model: Any, features: pd.DataFrame, target: pd.Series, metrics: list[str],
