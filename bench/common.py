@@ -4,6 +4,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -68,3 +69,85 @@ def progress(message):
 def summary(times):
     """Median and minimum of a list of seconds, plus the raw runs for --json."""
     return {"median": statistics.median(times), "min": min(times), "runs": times}
+
+
+def children():
+    """{pid: parent pid} of every process on the machine."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    return parents
+
+
+def descendants(roots):
+    """The processes below roots (roots included)."""
+    parents, found = children(), set(roots)
+    grew = True
+    while grew:
+        below = {pid for pid, parent in parents.items() if parent in found} - found
+        found |= below
+        grew = bool(below)
+    return found
+
+
+def rss_and_name(pid):
+    """(resident KiB, short name) of a process, or None when it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    rss = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    words = [word.decode() for word in command if word]
+    name = words[0] if words and words[0].startswith("ray::") else " ".join(Path(w).name for w in words[:4])
+    return rss, name
+
+
+class PeakMemory:
+    """Samples the RSS of every process below some roots every 0.2 s while a command runs; keeps each one's
+    peak (peaks, KiB by pid) and the peak of their sum (total_kib: the process tree's)."""
+
+    def __init__(self, roots):
+        self.roots, self.peaks, self.names, self.done = list(roots), {}, {}, threading.Event()
+        self.total_kib = 0
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+
+    def sample(self):
+        while not self.done.wait(0.2):
+            total = 0
+            for pid in descendants(self.roots):
+                found = rss_and_name(pid)
+                if found:
+                    total += found[0]
+                    self.peaks[pid] = max(self.peaks.get(pid, 0), found[0])
+                    # A worker starts as `python setup_worker.py` and takes its ray:: title later.
+                    if found[1].startswith("ray::") or pid not in self.names:
+                        self.names[pid] = found[1]
+            self.total_kib = max(self.total_kib, total)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
+
+
+def timed(command, cwd, env, roots=()):
+    """Wall seconds of command and the peak memory of its processes (and of the processes below roots);
+    the command's output (stdout and stderr) is the memory's `output`."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+    with PeakMemory([process.pid, *roots]) as memory:
+        out = process.communicate()[0]
+    seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"{command} failed:\n{out}")
+    memory.output = out
+    return seconds, memory

@@ -14,14 +14,11 @@ Only prints; usage: `PATH=.venv/bin:$PATH .venv/bin/python bench/ray.py [--rows 
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
-from common import COPY, ENV, TEMPLATE, progress, run
+from common import COPY, ENV, TEMPLATE, progress, run, timed
 
 sys.path.insert(0, str(TEMPLATE))
 from tests.ray_cluster import two_node_cluster  # noqa: E402
@@ -44,94 +41,20 @@ writer.close()
 """
 
 
-def children():
-    """{pid: parent pid} of every process on the machine."""
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                pass
-    return parents
-
-
-def descendants(roots):
-    """The processes below roots (roots included)."""
-    parents, found = children(), set(roots)
-    grew = True
-    while grew:
-        below = {pid for pid, parent in parents.items() if parent in found} - found
-        found |= below
-        grew = bool(below)
-    return found
-
-
-def rss_and_name(pid):
-    """(resident KiB, short name) of a process, or None when it is gone."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return None
-    rss = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
-    words = [word.decode() for word in command if word]
-    name = words[0] if words and words[0].startswith("ray::") else " ".join(Path(w).name for w in words[:4])
-    return rss, name
-
-
-class PeakMemory:
-    """Samples the RSS of every process below some roots while a command runs; keeps each one's peak."""
-
-    def __init__(self, roots):
-        self.roots, self.peaks, self.names, self.done = list(roots), {}, {}, threading.Event()
-        self.thread = threading.Thread(target=self.sample, daemon=True)
-
-    def sample(self):
-        while not self.done.wait(0.2):
-            for pid in descendants(self.roots):
-                found = rss_and_name(pid)
-                if found:
-                    self.peaks[pid] = max(self.peaks.get(pid, 0), found[0])
-                    # A worker starts as `python setup_worker.py` and takes its ray:: title later.
-                    if found[1].startswith("ray::") or pid not in self.names:
-                        self.names[pid] = found[1]
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.done.set()
-        self.thread.join()
-
-    def by_kind(self, driver_word):
-        """Peak MiB of the driver, of the largest worker (and how many there were), of the largest of the
-        nodes' own processes (and its name)."""
-        kinds = {"driver": [], "workers": [], "nodes": []}
-        for pid, peak in self.peaks.items():
-            name = self.names[pid]
-            kind = "driver" if driver_word in name and "python" in name else (
-                "workers" if name.startswith("ray::") else "nodes")
-            kinds[kind].append((peak / 1024, name))
-        largest = max(kinds["nodes"], default=(0, "-"))
-        return {"driver": max(kinds["driver"], default=(0, ""))[0],
-                "worker": max(kinds["workers"], default=(0, ""))[0], "workers": len(kinds["workers"]),
-                "node": largest[0], "node_name": next(
-                    (word for word in largest[1].split() if word not in ("python", "python3", "-u", "-m")), "-")}
-
-
-def timed(command, cwd, env, roots=()):
-    """Wall seconds of command and the peak memory of its processes (and of the processes below roots)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
-    with PeakMemory([process.pid, *roots]) as memory:
-        out = process.communicate()[0]
-    seconds = time.perf_counter() - started
-    if process.returncode != 0:
-        raise SystemExit(f"{command} failed:\n{out}")
-    return seconds, memory
+def by_kind(memory, driver_word):
+    """Peak MiB of the driver, of the largest worker (and how many there were), of the largest of the
+    nodes' own processes (and its name)."""
+    kinds = {"driver": [], "workers": [], "nodes": []}
+    for pid, peak in memory.peaks.items():
+        name = memory.names[pid]
+        kind = "driver" if driver_word in name and "python" in name else (
+            "workers" if name.startswith("ray::") else "nodes")
+        kinds[kind].append((peak / 1024, name))
+    largest = max(kinds["nodes"], default=(0, "-"))
+    return {"driver": max(kinds["driver"], default=(0, ""))[0],
+            "worker": max(kinds["workers"], default=(0, ""))[0], "workers": len(kinds["workers"]),
+            "node": largest[0], "node_name": next(
+                (word for word in largest[1].split() if word not in ("python", "python3", "-u", "-m")), "-")}
 
 
 def main():
@@ -173,7 +96,7 @@ def main():
           "| largest Ray node process MiB |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for name, seconds, memory in (("local", predict_local, local_memory), ("ray", predict_ray, ray_memory)):
-        peaks = memory.by_kind("penguin_classifier")
+        peaks = by_kind(memory, "penguin_classifier")
         workers = f"{peaks['worker']:.0f} ({peaks['workers']})" if peaks["workers"] else "-"
         nodes = f"{peaks['node']:.0f} ({peaks['node_name']})" if peaks["workers"] else "-"
         print(f"| {name} | {seconds:.1f} | {args.rows / seconds:,.0f} | {peaks['driver']:.0f} | {workers} | {nodes} |")

@@ -18,6 +18,9 @@ Why these three figures:
 4. `copier update` across one release (v0.1.0 -> v0.2.0 of a temporary template repository, the
    release the update tests make) beside `copier copy` of v0.1.0 from the same repository: what
    keeping a project current costs compared with starting it.
+6. A user's own table of a million rows (bench/own_data.py, one run, after the others): `make data` +
+   `make train` and `make predict` against bare pandas + scikit-learn scripts, wall time and peak memory
+   of the process tree (--own-data-rows; 0 skips it).
 
 Every command is run with subprocess and timed with time.perf_counter; the figures are the median and
 the minimum of --repeat runs, because the median resists one-off hiccups and the minimum is the
@@ -38,6 +41,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from common import COPY, ENV, TEMPLATE, TOOLS, output, progress, run, summary, version
+from own_data import bench_own_data
+from own_data import table as own_data_table
 
 sys.path.insert(0, str(TEMPLATE))
 from tests.template_repo import commit_and_tag, release_v2, template_repository  # noqa: E402
@@ -259,6 +264,8 @@ def main():
     parser = argparse.ArgumentParser(description="Time rendering, training and setup of the template.")
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     parser.add_argument("--repeat", type=int, default=3, help="measured runs per figure (default: 3)")
+    parser.add_argument("--own-data-rows", type=int, default=1_000_000,
+                        help="rows of the own-data benchmark, run once (default: 10^6; 0 skips it)")
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -275,6 +282,7 @@ def main():
         results["light"] = bench_light_commands(project, args.repeat)
         results["peer"] = bench_peer_copy(root, args.repeat)
         results["update"] = bench_update(root, args.repeat)
+        results["own_data"] = bench_own_data(root, args.own_data_rows) if args.own_data_rows else None
     finally:
         shutil.rmtree(root, ignore_errors=True)
     elapsed = time.perf_counter() - started
@@ -284,6 +292,9 @@ def main():
                           "elapsed_seconds": elapsed}, indent=2))
     else:
         print(table(info, results, args.repeat, elapsed))
+        if results["own_data"]:
+            print("\n6. Own data (bench/own_data.py), one run each\n")
+            print(own_data_table(results["own_data"]))
 
 
 if __name__ == "__main__":
