@@ -41,7 +41,6 @@ class Tracker:
     run_id: str | None = None
     records_confusion = False  # whether log_confusion keeps anything: predicting the hold-out set costs time
 
-
     def log_params(self, params: Mapping[str, Any]) -> None:
         """Record the resolved parameters of the run."""
 
