@@ -42,20 +42,17 @@ def cli(root: Path, *args: str, check: bool = True):
                env={"PARAMS_OVERRIDES": "tracking.backend=none"})
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
 def csv_text(header: list[str], rows: list[list[object]]) -> str:
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)
     return text.getvalue()
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+    path.write_text(csv_text(header, rows), encoding="utf-8")
+    return path
 
 
 def churn_rows(seed: int = 7) -> tuple[list[str], list[list[object]]]:
