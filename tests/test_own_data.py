@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import yaml
 
 from .helpers import DEFAULTS, copier_copy, data_registry, latest_metadata, project_dvc, project_python, run
 
@@ -210,8 +211,8 @@ def test_a_data_registry_file_is_imported_trained_on_and_updated(project, tmp_pa
     assert "dvc update data/raw/customers.csv.dvc" in imported.stdout
     raw = project / "data" / "raw" / "customers.csv"
     assert raw.read_text() == first
-    assert re.search(rf"^  repo:\n    url: {re.escape(str(registry))}\n    rev_lock: [0-9a-f]{{40}}$",
-                     raw.with_name("customers.csv.dvc").read_text(), re.M)
+    source = yaml.safe_load(raw.with_name("customers.csv.dvc").read_text())["deps"][0]["repo"]
+    assert source["url"] == str(registry) and re.fullmatch(r"[0-9a-f]{40}", source["rev_lock"])
     again = run(["make", "import", f"REPO={registry}", "FILE=tables/customers.csv"], cwd=project, check=False)
     assert again.returncode != 0
     assert "exists already" in again.stderr and "`dvc update data/raw/customers.csv.dvc`" in again.stderr
