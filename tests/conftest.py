@@ -14,11 +14,12 @@ os.environ.update({
 })
 
 
-# xdist (--dist loadscope) hands whole modules to its workers in collection order: the longest go first,
-# so that none of them starts late and runs alone at the end. Longest first, from `--durations` of full
-# runs (worker minutes: tracking ~9, report ~7, e2e ~6, docker, ci, ray ~5, upgrade path ~4...).
+# xdist (--dist loadscope) hands whole modules to its workers in collection order; --no-loadscope-reorder
+# keeps that order (by default xdist puts the modules with the most tests first: the quick rendering
+# ones). The longest go first, so that none of them starts late and runs alone at the end. Longest first,
+# from the worker minutes per module that a full run prints at its end.
 LONGEST_MODULES_FIRST = [
-    "test_tracking.py", "test_every_command.py", "test_e2e.py", "test_report.py", "test_plugins.py",
+    "test_tracking.py", "test_e2e.py", "test_report.py", "test_plugins.py",
     "test_own_data.py", "test_docker.py", "test_ci.py", "test_ray.py", "test_predict_memory.py",
     "test_upgrade_path.py", "test_faults.py", "test_steps.py", "test_update.py", "test_update_pr.py",
     "test_export_deploy.py", "test_api.py", "test_render.py", "test_questions.py",

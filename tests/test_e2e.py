@@ -12,6 +12,7 @@ from __future__ import annotations
 import email.utils
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import jsonschema
 import pytest
 import yaml
 
+from .every_command import run_every_command
 from .helpers import (MAKE_TEST_PROJECTS, assert_import_names_are_reserved, bare_machine, combo_id, copier_copy,
                       latest_metadata, project_python, run)
 
@@ -31,7 +33,8 @@ FREE_TEXT = {"description": 'Churn model: predicts who "leaves" #1 at $HOME \\ {
 
 @pytest.fixture(scope="module", params=PROJECTS, ids=combo_id)
 def project(request, tmp_path_factory):
-    """The module's tests share it (tests/test_every_command.py builds its own: it commits and adds steps)."""
+    """The module's tests share it, one after the other; the every-command test goes last (it commits and
+    adds steps and plugins)."""
     return bare_project(request.param, tmp_path_factory)
 
 
@@ -128,8 +131,11 @@ def test_make_data_train_predict_evaluate_test(project):
 def test_seed_makefile_names_still_work(project):
     root, *_ = project
     result = run(["make", "generate_dataset", "init-train", "prediction", "count_test_files",
-                  "count_report_files", "create-environment", "requirements", "init", "pytest"], cwd=root)
+                  "count_report_files", "create-environment", "requirements", "init"], cwd=root)
     assert f"tests: {count_test_files(root)} file(s)" in result.stdout and "predictions" in result.stdout
+    # `make pytest` is what `make test` (above) runs for its unit tests: the same command, not run twice
+    assert "-m pytest --cov=penguin_classifier" in run(["make", "-n", "pytest"], cwd=root).stdout
+    assert "pytest" in re.search(r"^test:(.*)##", (root / "Makefile").read_text(), flags=re.M).group(1).split()
 
 
 def test_parago_commands_and_tasks_run_as_written(project):
@@ -190,3 +196,10 @@ def test_make_tune_and_make_pipeline(project):
     steps = run(["make", "pipeline", "STEPS=train,etl", "ARGS=train.cv_folds=0"], cwd=root).stdout
     assert steps.index("step       etl") < steps.index("step       train")  # pipeline order, not argument order
     assert "step       evaluate" not in steps and "model      models/" in steps
+
+
+def test_every_command_on_a_bare_machine(project, tmp_path):
+    """Last: every `make help` target, the generators and the guide's commands, on the project the tests
+    above have used (tests/every_command.py)."""
+    root, answers, _, bare = project
+    run_every_command(root, answers, bare, tmp_path, PACKAGE)

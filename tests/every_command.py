@@ -1,6 +1,5 @@
-"""Every command on a bare machine (Python, make, git and copier; no uv): the Makefile's targets (from
-`make help`), the generators and the guide's commands (the README, then the docs pages in the site's order).
-A module of its own, beside tests/test_e2e.py: it is long, commits the project and adds steps and plugins.
+"""What the every-command test of tests/test_e2e.py needs: the Makefile's targets (from `make help`), the
+guide's commands (the README, then the docs pages in the site's order), servers started and stopped.
 """
 
 from __future__ import annotations
@@ -15,19 +14,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
 import yaml
 
-from .helpers import TEMPLATE, combo_id, data_registry, free_port, latest_metadata, project_dvc, run
-from .test_e2e import PACKAGE, PROJECTS, bare_project
-
-pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module", params=PROJECTS, ids=combo_id)
-def project(request, tmp_path_factory):
-    return bare_project(request.param, tmp_path_factory)
-
+from .helpers import TEMPLATE, data_registry, free_port, latest_metadata, project_dvc, run
 
 GIT_IDENTITY = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.com",
                 "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.com"}
@@ -76,6 +65,27 @@ def make_targets(root: Path, env: dict[str, str]) -> list[str]:
     """The targets `make help` lists: the Makefile's own list, so the test cannot miss a new one."""
     # Each target on a line of its own, indented (under `make test`, make also prints "Entering directory").
     return re.findall(r"^  ([a-zA-Z0-9_-]+) ", run(["make", "help"], cwd=root, env=env).stdout, flags=re.M)
+
+
+def prerequisites(root: Path, targets: list[str]) -> dict[str, set[str]]:
+    """Each target's prerequisites that are targets too (`test: lint pytest check ...`): running the target
+    ran them, so the test does not run them again on their own."""
+    makefile = (root / "Makefile").read_text()
+    found = {}
+    for target in targets:
+        line = re.search(rf"^{re.escape(target)}:([^#\n]*)", makefile, flags=re.M)
+        found[target] = set(line.group(1).split()) & set(targets) if line else set()
+    return found
+
+
+def hoisted(targets: list[str], ran_with: dict[str, set[str]]) -> list[str]:
+    """The targets in `make help` order, each target that has others as prerequisites moved just before the
+    first of them (`test` before `lint`), so those run once, through it."""
+    order: list[str] = []
+    for target in targets:
+        order += [parent for parent in targets if target in ran_with[parent] and parent not in order]
+        order += [target] if target not in order else []
+    return order
 
 
 def readme_commands(readme: str) -> list[list[str]]:
@@ -191,12 +201,11 @@ def record_a_real_commit(root: Path) -> None:
         answers_file.write_text(answers_file.read_text().replace(f"_commit: {recorded}\n", f"_commit: {head}\n"))
 
 
-def test_every_command_on_a_bare_machine(project, tmp_path):
+def run_every_command(root: Path, answers: dict, bare: dict[str, str], home: Path, package: str) -> None:
     """On the bare machine (Python, make, git, copier; the uv project's own uv only): every target of
     `make help`, the generators, and the commands of the README and the docs pages. The pip project goes
     through the plugin commands, whose installer is the environment's pip there."""
-    root, answers, _, bare = project
-    env = {**bare, **GIT_IDENTITY, "HOME": str(tmp_path)}  # HOME: the default DVC remote is under ~
+    env = {**bare, **GIT_IDENTITY, "HOME": str(home)}  # HOME: the default DVC remote is under ~
     active = {**env, "PATH": f"{root / '.venv' / 'bin'}{os.pathsep}{bare['PATH']}"}  # "the environment active"
     record_a_real_commit(root)
     run("git add -A && git commit -q -m 'New project'", cwd=root, env=env)
@@ -204,14 +213,14 @@ def test_every_command_on_a_bare_machine(project, tmp_path):
     # Without a terminal, a generator that would ask says what to pass instead of copier's prompt error.
     asked = run(["make", "step", "NAME=featurize"], cwd=root, env=env, check=False)
     assert asked.returncode != 0 and "DEFAULTS=1" in asked.stderr and "DATA=" in asked.stderr, asked.stderr
-    assert not (root / "src" / PACKAGE / "steps" / "featurize").exists()
+    assert not (root / "src" / package / "steps" / "featurize").exists()
 
     if answers["env_manager"] == "pip":
         for command in ["make plugin NAME=xgboost REF=HEAD", "make plugins", "make train-list",
                         'make train ARGS="train.trainer=xgboost tracking.backend=none"', "make plugins-uninstall"]:
             result = run(command, cwd=root, env=env)
         assert "Removing dependencies only plugins needed:" in result.stdout and "xgboost" in result.stdout
-        assert "Locked by pip" in (root / "plugins" / f"{PACKAGE}_xgboost" / "requirements.txt").read_text()
+        assert "Locked by pip" in (root / "plugins" / f"{package}_xgboost" / "requirements.txt").read_text()
         return
 
     targets = make_targets(root, env)
@@ -234,12 +243,14 @@ def test_every_command_on_a_bare_machine(project, tmp_path):
             command = README_CHANGED.get(line, (line, ""))[0] + (" REF=HEAD" if line.startswith(GENERATORS) else "")
             run(command, cwd=root, env=env if line.startswith("make ") else active)
             ran.update(re.findall(r"(?:^|&& )make ([a-z][\w-]*)", command))
+    ran_with = prerequisites(root, targets)
+    ran.update(*[ran_with[target] for target in ran if target in ran_with])
     assert {"step", "plugin", "plugins", "plugins-uninstall", "update"} <= ran, "the guide's generator commands"
     assert len((root / "data" / "predictions" / "new.csv").read_text().splitlines()) == 21  # "Your own data"
-    assert (root / "plugins" / f"{PACKAGE}_xgboost").is_dir()
-    assert (root / "src" / PACKAGE / "steps" / "featurize").is_dir()
+    assert (root / "plugins" / f"{package}_xgboost").is_dir()
+    assert (root / "src" / package / "steps" / "featurize").is_dir()
 
-    for target in targets:
+    for target in hoisted(targets, ran_with):
         if target in ran:
             continue
         if target in SERVER_PATHS:
@@ -251,4 +262,5 @@ def test_every_command_on_a_bare_machine(project, tmp_path):
         if target in BEFORE_TARGET:
             run(BEFORE_TARGET[target], cwd=root, env=env)
         run(["make", target, *TARGET_ARGS.get(target, [])], cwd=root, env=env)
-    assert not (root / "src" / PACKAGE / "steps" / "featurize").exists()  # make remove-step NAME=featurize
+        ran |= {target, *ran_with[target]}
+    assert not (root / "src" / package / "steps" / "featurize").exists()  # make remove-step NAME=featurize
