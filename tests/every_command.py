@@ -214,6 +214,10 @@ def run_every_command(root: Path, answers: dict, bare: dict[str, str], home: Pat
     asked = run(["make", "step", "NAME=featurize"], cwd=root, env=env, check=False)
     assert asked.returncode != 0 and "DEFAULTS=1" in asked.stderr and "DATA=" in asked.stderr, asked.stderr
     assert not (root / "src" / package / "steps" / "featurize").exists()
+    # One usage-error convention: a generator target without NAME prints its usage on stderr and exits 2.
+    for target in ["step", "remove-step", "plugin"]:
+        usage = run(["make", target], cwd=root, env=env, check=False)
+        assert usage.returncode == 2 and f"usage: make {target} NAME=" in usage.stderr, (target, usage.stderr)
 
     if answers["env_manager"] == "pip":
         for command in ["make plugin NAME=xgboost REF=HEAD", "make plugins", "make train-list",

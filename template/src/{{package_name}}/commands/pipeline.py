@@ -1,7 +1,7 @@
 """`pipeline`: run a chosen subset of steps in order, as MLproject's entry point does.
 
 `python -m <package> pipeline --steps etl,train train.cv_folds=3` is what
-`mlflow run . -P steps=etl,train -P hydra_options="train.cv_folds=3"` runs (seed 002's main.py).
+`mlflow run . -P steps=etl,train -P hydra_options="train.cv_folds=3"` runs.
 Steps added with `make step` are discovered from src/<package>/steps/ and run after the step
 their step.yml names.
 """
