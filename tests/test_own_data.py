@@ -213,9 +213,9 @@ def test_a_data_registry_file_is_imported_trained_on_and_updated(project, tmp_pa
     assert raw.read_text() == first
     source = yaml.safe_load(raw.with_name("customers.csv.dvc").read_text())["deps"][0]["repo"]
     assert source["url"] == str(registry) and re.fullmatch(r"[0-9a-f]{40}", source["rev_lock"])
-    raw.unlink()  # DVC sees the import among the project's stages: a checkout of everything brings it back
-    run([str(project / ".venv" / "bin" / "dvc"), "checkout"], cwd=project, check=False)
-    assert raw.read_text() == first
+    raw.unlink()  # DVC finds the import among data/raw's .dvc files (.gitignore must not hide them from it)
+    run([str(project / ".venv" / "bin" / "dvc"), "checkout", "--recursive", "data/raw"], cwd=project)
+    assert raw.is_file() and raw.read_text() == first
     again = run(["make", "import", f"REPO={registry}", "FILE=tables/customers.csv"], cwd=project, check=False)
     assert again.returncode != 0
     assert "exists already" in again.stderr and "`dvc update data/raw/customers.csv.dvc`" in again.stderr
