@@ -50,6 +50,17 @@ def run_trainer(name: str, train_input: TrainInput) -> TrainOutput:
     return output
 
 
+def trainer_hyperparams(name: str, params: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The hyperparameters of the trainer called name with their default values and tuning specs: what
+    its `hyperparams` command returns (a plugin's own, with params.yaml's entries of the same names
+    winning), else train.hyperparams of params.yaml."""
+    group = load_trainer(name)
+    if "hyperparams" not in group.commands:
+        return params["train"]["hyperparams"]
+    return group.commands["hyperparams"].main(args=[], obj=params, prog_name=f"{name} hyperparams",
+                                              standalone_mode=False)
+
+
 def main(overrides: Sequence[str] = ()) -> Path:
     """Train, save the model and its metadata, record the run; return the metadata path."""
     params = load_params(overrides)

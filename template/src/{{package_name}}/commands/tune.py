@@ -1,19 +1,24 @@
-"""`tune`: search the hyperparameters whose tuning spec says tune: true, with Optuna or on Ray.
+"""`tune`: search the hyperparameters whose tuning spec says tune: true, for any trainer.
 
-Each trial builds the model with model/train.py's build_model, as `train` does, and scores it by
-k-fold cross-validation on the training set only: the hold-out test set stays unseen, so the
-metrics that `train` reports for the chosen values remain honest. The sampler is seeded with
-tuning.seed, so the same parameters and data give the same trials.
+Each trial runs the trainer of train.trainer (built in or a plugin) with the trial's hyperparameters,
+as `train` does, with TrainInput.trial set: the trainer scores them by k-fold cross-validation on
+the training set only and may skip the final fit. The hold-out test set stays unseen, so the
+metrics that `train` reports for the chosen values remain honest. The hyperparameters and their
+specs are the trainer's (a plugin's own file, with params.yaml's entries of the same names winning)
+or train.hyperparams. The sampler is seeded with tuning.seed, so the same parameters and data give
+the same trials.
 
-tuning.backend picks where trials run: optuna (in this process, one after the other) or ray (Ray
+tuning.backend picks where trials run: optuna (in this process, one after the other), ray (Ray
 Tune with the same seeded Optuna sampler as its search algorithm, tuning.max_concurrent trials at a
-time on the cluster at RAY_ADDRESS, or on a local Ray instance). Both use one translation of the
-tuning specs (search_space) and one scoring function (score_trial), write the same report and record
-each trial's score in one run of the tracking backend.
+time on the cluster at RAY_ADDRESS, or on a local Ray instance), or a search the trainer ships as its
+own `tune` command (keras_tuner: the Keras plugin's, tuning.algorithm bayesian or hyperband). All
+write the same report, reports/tuning.json, and record each trial's score in one tracking run.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import math
 from collections.abc import Sequence
@@ -22,22 +27,24 @@ from pathlib import Path
 from typing import Any
 
 import optuna
-import pandas as pd
 import yaml
 
-from ..config import ConfigError, hyperparameter_values, load_params, project_root
+from ..config import ConfigError, load_params, project_root
 from ..etl.spec import data_spec
 from ..etl.task import decide_task, positive_class
 from ..helpers.files import atomic_write_text
 from ..helpers.progress import Progress
 from ..helpers.ray_cluster import require_ray
 from ..helpers.tables import read_parquet
-from ..model import train as model_recipe
-from ..model.features import feature_columns, feature_types, select_features, split_target
-from ..model.scoring import cross_validate, lower_is_better, metrics_for, scorer
+from ..model.features import feature_columns, feature_types, split_target
+from ..model.scoring import lower_is_better, metrics_for, scorer
 from ..paths import ProjectPaths
-from ..tracking import tracking_run
-from .train import prepared_data
+from ..tracking import Tracker, tracking_run
+from ..trainers.interfaces import TrainInput, TuneInput
+from ..trainers.loader import load_trainer
+from .train import prepared_data, run_trainer, trainer_hyperparams
+
+SEARCHES = ("optuna", "ray")  # the project's own backends; any other is a trainer's `tune` command
 
 
 def search_space(tuned: dict[str, dict[str, Any]]) -> dict[str, optuna.distributions.BaseDistribution]:
@@ -75,17 +82,13 @@ def chosen_values(drawn: dict[str, Any], tuned: dict[str, dict[str, Any]]) -> di
 
 @dataclass(frozen=True)
 class TrialData:
-    """What every trial needs: the training set and the settings it is scored with."""
+    """What every trial needs: the trainer, its input for the training set and the settings it is scored with."""
 
-    features: pd.DataFrame
-    target: pd.Series
-    types: dict[str, str]
+    trainer: str
+    base: TrainInput  # the training set, task and metric; trial set, hyperparameters replaced per trial
     defaults: dict[str, Any]
     tuned: dict[str, dict[str, Any]]
     metric: str
-    folds: int
-    task: str = "classification"
-    positive_class: Any = None
 
     def values(self, drawn: dict[str, Any]) -> dict[str, Any]:
         """Every hyperparameter of a trial: the defaults, with the tuned ones drawn."""
@@ -93,13 +96,12 @@ class TrialData:
 
 
 def score_trial(values: dict[str, Any], data: TrialData) -> float:
-    """A trial's score: the mean k-fold cross-validation score of the model built with values."""
-    if data.task == "classification":  # a model/train.py from before tasks takes no task
-        model = model_recipe.build_model(values, data.types)
-    else:
-        model = model_recipe.build_model(values, data.types, data.task)
-    return cross_validate(model, data.features, data.target, [data.metric], data.folds,
-                          data.positive_class)[data.metric]
+    """A trial's score: the trainer's mean k-fold cross-validation score with these hyperparameters."""
+    output = run_trainer(data.trainer, dataclasses.replace(data.base, hyperparameters=values))
+    if data.metric not in output.metrics:
+        raise RuntimeError(f"Trainer {data.trainer!r} returned no cross-validation {data.metric} for a tuning trial "
+                           f"(its metrics: {', '.join(output.metrics) or 'none'}).")
+    return output.metrics[data.metric]
 
 
 def optuna_trials(data: TrialData, settings: dict[str, Any]) -> list[dict[str, Any]]:
@@ -197,30 +199,37 @@ def track(params: dict[str, Any], paths: ProjectPaths, report: dict[str, Any], r
         print(f"tracking   {tracker.backend} run {tracker.run_id}")
 
 
+def trainer_trials(data: TrialData, settings: dict[str, Any], paths: ProjectPaths) -> list[dict[str, Any]]:
+    """Run the search the trainer ships as its `tune` command (tuning.backend names it, e.g. keras_tuner)."""
+    folder = paths.artifacts / settings["backend"]
+    tune_input = TuneInput(data.base, data.tuned, data.defaults, settings, folder)
+    command = load_trainer(data.trainer).commands["tune"]
+    return command.main(args=[], obj=tune_input, prog_name=f"{data.trainer} tune", standalone_mode=False)
+
+
 def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
     """Run the search, write reports/tuning.json and return what it holds."""
     params = load_params(overrides)
     settings = params["tuning"]
-    tuned = {
-        name: hyperparameter["tuning"]
-        for name, hyperparameter in params["train"]["hyperparams"].items()
-        if hyperparameter.get("tuning", {}).get("tune")
-    }
+    trainer = params["train"]["trainer"]
+    specs = trainer_hyperparams(trainer, params)  # an unknown or broken trainer fails here, before any data work
+    tuned = {name: spec["tuning"] for name, spec in specs.items() if spec.get("tuning", {}).get("tune")}
     if not tuned:
-        raise ConfigError("Nothing to tune: set tuning.tune: true for a hyperparameter under train.hyperparams.")
-    if params["train"]["trainer"] != "sklearn":
-        raise ConfigError(f"tune searches the built-in trainer's model (model/train.py), not train.trainer="
-                          f"{params['train']['trainer']}: tune with train.trainer=sklearn.")
+        raise ConfigError(f"Nothing to tune for train.trainer={trainer}: set tuning.tune: true for a hyperparameter "
+                          "under train.hyperparams.")
+    backend = settings.get("backend", "optuna")
+    if backend not in SEARCHES and "tune" not in load_trainer(trainer).commands:
+        raise ConfigError(f"tuning.backend {backend} is a search that a trainer ships (the Keras plugin's), and "
+                          f"train.trainer={trainer} has none: use tuning.backend=optuna or ray.")
     folds = int(settings["cv_folds"])
     if settings["metric"] != "auto":
         scorer(settings["metric"], "tuning.metric")  # fail before any data work
     spec = data_spec(params["data"])
-    backend = settings.get("backend", "optuna")
     if backend == "ray":
         require_ray("tuning.backend")
     paths = ProjectPaths(project_root())
     dataset = spec.name
-    train_file, _ = prepared_data(params, paths, overrides)
+    train_file, test_file = prepared_data(params, paths, overrides)
     train_frame = read_parquet(train_file, "run `make data` (or `data transform`) to write it again.")
     features, target = split_target(train_frame, spec.target)
     task, _ = decide_task(target, spec.task, spec.target)
@@ -231,13 +240,26 @@ def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
     direction = settings["direction"]
     if direction == "auto":
         direction = "minimize" if lower_is_better(metric) else "maximize"
-    settings = {**settings, "metric": metric, "direction": direction}
-    print(f"tuning     {task}: {direction} {metric}")
+    settings = {**settings, "backend": backend, "metric": metric, "direction": direction}
+    print(f"tuning     {task}: {direction} {metric}, trainer {trainer}, {backend}")
     types = feature_types(feature_columns(features, spec.target, spec.id_columns))
-    features = select_features(features, types)
-    data = TrialData(features, target, types, hyperparameter_values(params["train"]), tuned, metric, folds,
-                     task, positive)
-    trials = ray_trials(data, settings, paths) if backend == "ray" else optuna_trials(data, settings)
+    del features, train_frame  # each trial reads the training set itself
+    trial_params = copy.deepcopy(params)
+    trial_params["train"]["cv_folds"] = folds
+    base = TrainInput(
+        params=trial_params, hyperparameters={}, train_file=train_file, test_file=test_file, target=spec.target,
+        features=types, output_dir=paths.reports / "trainers" / trainer, tracker=Tracker(), task=task,
+        metrics=[metric], positive_class=positive, trial=True,
+    )
+    base.output_dir.mkdir(parents=True, exist_ok=True)
+    defaults = {name: entry["default_value"] for name, entry in specs.items()}
+    data = TrialData(trainer, base, defaults, tuned, metric)
+    if backend == "ray":
+        trials = ray_trials(data, settings, paths)
+    elif backend == "optuna":
+        trials = optuna_trials(data, settings)
+    else:
+        trials = trainer_trials(data, settings, paths)
     complete = [trial for trial in trials if trial["state"] == "COMPLETE"]
     if not complete:
         raise RuntimeError("Every tuning trial failed to score: see the warnings above.")
@@ -245,7 +267,9 @@ def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
     best = pick(complete, key=lambda trial: trial["score"])
     report = {
         "dataset": dataset,
+        "trainer": trainer,
         "backend": backend,
+        "algorithm": settings.get("algorithm") if backend not in SEARCHES else "tpe",
         "metric": metric,
         "direction": settings["direction"],
         "cv_folds": folds,
@@ -264,5 +288,10 @@ def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
     print(f"best       {metric}={best['score']:.4f} ({folds}-fold cross-validation, trial {best['number']} "
           f"of {len(trials)}, {backend})")
     print(f"report     {report_file.relative_to(paths.root)}")
-    print(f'train with make train ARGS="{report["override"]}"')
+    missing = [name for name in tuned if name not in params["train"]["hyperparams"]]
+    if missing:
+        print(f"params.yaml lacks train.hyperparams entries for {', '.join(missing)}: copy them there from the "
+              f"{trainer} trainer's hyperparameters before the override below")
+    trainer_arg = "" if trainer == "sklearn" else f"train.trainer={trainer} "
+    print(f'train with make train ARGS="{trainer_arg}{report["override"]}"')
     return report

@@ -13,6 +13,14 @@ to this contract:
 - TrainOutput.format is "skops" (the default, safe to load) or "module:attribute" naming a
   ModelFormat (model/persistence.py) that the trainer ships for models skops cannot store.
   Whatever the format, loading checks the file's sha256 against the metadata first.
+
+Two optional commands let `tune` search a trainer's own hyperparameters:
+
+- `hyperparams` (decorated with pass_params) returns the trainer's hyperparameters with their
+  default values and tuning specs, in the shape of train.hyperparams; without it, tune searches
+  train.hyperparams of params.yaml. Each tuning trial then calls `train` with TrainInput.trial set.
+- `tune` (decorated with pass_tune_input) runs a search of the trainer's own (tuning.backend names
+  it, e.g. keras_tuner) and returns its trials in the shape of reports/tuning.json.
 """
 
 from __future__ import annotations
@@ -41,7 +49,10 @@ class TrainInput:
     output_dir: a folder for extra artifacts (plots, logs) that the trainer lists in TrainOutput;
     tracker: the open tracking run, for anything extra a trainer wants to log;
     task: classification or regression (data.task, or what `auto` decided from the target);
-    metrics: the metric names to cross-validate (model/scoring.py; positive_class for binary ones).
+    metrics: the metric names to cross-validate (model/scoring.py; positive_class for binary ones);
+    trial: a tuning trial with these hyperparameters: only the cross-validation scores of
+    TrainOutput.metrics count, so a trainer may skip fitting the final model and writing artifacts
+    (TrainOutput.model may then be None).
     """
 
     params: dict[str, Any]
@@ -55,6 +66,7 @@ class TrainInput:
     task: str = "classification"
     metrics: list[str] = field(default_factory=list)
     positive_class: Any = None
+    trial: bool = False
 
     def train_data(self) -> tuple[pd.DataFrame, pd.Series]:
         """The training features (selected and typed as predict and the API will pass them) and target."""
@@ -90,5 +102,26 @@ class TrainOutput:
     name: str | None = None
 
 
+@dataclass(frozen=True)
+class TuneInput:
+    """What a trainer's own `tune` command searches with.
+
+    train_input: the training set and task, trial set, params' train.cv_folds being tuning.cv_folds;
+    tuned: {name: tuning spec} of the hyperparameters to search; defaults: every hyperparameter's
+    value, the tuned ones included; settings: the tuning section of params.yaml with metric and
+    direction decided; folder: where the search may keep its files.
+    """
+
+    train_input: TrainInput
+    tuned: dict[str, dict[str, Any]]
+    defaults: dict[str, Any]
+    settings: dict[str, Any]
+    folder: Path
+
+
 # Decorates a trainer's `train` command: click passes it the TrainInput that `train` made.
 pass_train_input = click.make_pass_decorator(TrainInput)
+# Decorates a trainer's optional `hyperparams` command: click passes it all of params.yaml (overrides applied).
+pass_params = click.make_pass_decorator(dict)
+# Decorates a trainer's optional `tune` command: click passes it the TuneInput that `tune` made.
+pass_tune_input = click.make_pass_decorator(TuneInput)

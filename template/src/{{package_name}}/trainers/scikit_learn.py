@@ -21,13 +21,14 @@ def sklearn() -> None:
 @sklearn.command()
 @pass_train_input
 def train(train_input: TrainInput) -> TrainOutput:
-    """Fit model/train.py's build_model on the training set; cross-validate a fresh copy."""
+    """Fit model/train.py's build_model on the training set (not for a tuning trial); cross-validate a fresh copy."""
     from ..model.scoring import cross_validate
 
     features, target = train_input.train_data()
     values = train_input.hyperparameters
     model = build(values, train_input)
-    model.fit(features, target)
+    if not train_input.trial:  # a tuning trial needs the cross-validation scores only
+        model.fit(features, target)
     cross_val = cross_validate(
         build(values, train_input), features, target,
         train_input.metrics, int(train_input.params["train"]["cv_folds"]), train_input.positive_class,
