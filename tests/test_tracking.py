@@ -124,6 +124,41 @@ def test_every_installed_import_name_is_reserved(trained):
     assert_import_names_are_reserved(root)
 
 
+def test_metrics_logged_per_step_are_a_series(trained):
+    """log_metrics(step=...) (a Keras plugin's epochs) records one value per step, through the child process.
+
+    Last of the combination's tests: it opens a run of its own (an MLflow experiment of its own; W&B and
+    DVCLive write beside the training run's files)."""
+    root, answers, _ = trained
+    tracking = answers["tracking"]
+    run_id = run([str(root / ".venv" / "bin" / "python"), "-c", (
+        f"from {PACKAGE}.config import load_params\n"
+        f"from {PACKAGE}.tracking import tracking_run\n"
+        "from pathlib import Path\n"
+        "settings = {**load_params()['tracking'], 'experiment': 'steps'}\n"
+        "with tracking_run(settings, Path.cwd()) as tracker:\n"
+        "    for epoch, loss in enumerate([0.9, 0.5, 0.25]):\n"
+        "        tracker.log_metrics({'loss': loss, 'val_loss': loss + 0.1}, step=epoch)\n"
+        "print(tracker.run_id)\n"
+    )], cwd=root, env={"WANDB_API_KEY": ""}).stdout.splitlines()[-1]
+    if tracking == "mlflow":
+        history = json.loads(project_python(root, (
+            "import json, mlflow; mlflow.set_tracking_uri('sqlite:///mlflow.db'); "
+            f"print(json.dumps([(m.step, m.value) for m in mlflow.MlflowClient().get_metric_history({run_id!r}, "
+            "'loss')]))")))
+        assert sorted(history) == [[0, 0.9], [1, 0.5], [2, 0.25]]
+    elif tracking == "wandb":
+        (run_dir,) = (root / "wandb").glob(f"offline-run-*{run_id}")
+        steps = json.loads(run([str(root / ".venv" / "bin" / "python"), str(WANDB_READER), "--history", str(run_dir)],
+                               cwd=root).stdout)["history"]
+        assert [(row["_step"], row["loss"]) for row in steps] == [(0, 0.9), (1, 0.5), (2, 0.25)]
+    elif tracking == "dvclive":
+        rows = (root / "dvclive" / "plots" / "metrics" / "loss.tsv").read_text().splitlines()
+        assert [line.split("\t")[-2:] for line in rows[1:]] == [["0", "0.9"], ["1", "0.5"], ["2", "0.25"]]
+    else:
+        assert run_id == "None"
+
+
 DVC_PROJECT = {**DEFAULTS, "tracking": "none"}
 
 

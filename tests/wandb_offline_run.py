@@ -1,6 +1,7 @@
 """Print what an offline W&B run recorded (config and summary) as JSON, read from its .wandb file.
 
-Run with the generated project's Python (it has wandb): `python wandb_offline_run.py RUN_DIR`.
+Run with the generated project's Python (it has wandb): `python wandb_offline_run.py [--history] RUN_DIR`
+(--history: also each logged row, with its _step).
 The run file is W&B's transaction log: a 7-byte header (":W&B", magic, version), then 32 KiB
 blocks of chunks, each with a 7-byte header (crc32, length, type: 1 full, 2 first, 3 middle,
 4 last) carrying wandb_internal_pb2.Record messages, W&B's own protobuf schema.
@@ -45,18 +46,20 @@ def key(item) -> str:
     return item.key or "/".join(item.nested_key)
 
 
-def main(run_dir: Path) -> None:
-    config, summary = {}, {}
+def main(run_dir: Path, with_history: bool = False) -> None:
+    config, summary, history = {}, {}, []
     for record in records(next(run_dir.glob("run-*.wandb"))):
         kind = record.WhichOneof("record_type")
         if kind == "config":
             config.update({key(item): json.loads(item.value_json) for item in record.config.update})
         elif kind == "history":
-            summary.update({key(item): json.loads(item.value_json) for item in record.history.item})
+            row = {key(item): json.loads(item.value_json) for item in record.history.item}
+            summary.update(row)
+            history.append(row)
         elif kind == "summary":
             summary.update({key(item): json.loads(item.value_json) for item in record.summary.update})
-    print(json.dumps({"config": config, "summary": summary}))
+    print(json.dumps({"config": config, "summary": summary, **({"history": history} if with_history else {})}))
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(Path(sys.argv[-1]), with_history="--history" in sys.argv[1:-1])

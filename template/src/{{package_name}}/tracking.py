@@ -44,8 +44,8 @@ class Tracker:
     def log_params(self, params: Mapping[str, Any]) -> None:
         """Record the resolved parameters of the run."""
 
-    def log_metrics(self, metrics: Mapping[str, float]) -> None:
-        """Record final metrics of the run."""
+    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+        """Record metrics of the run: final values, or those of one step (a training epoch) when step is given."""
 
     def log_artifacts(self, paths: list[Path]) -> None:
         """Keep copies of files (the model, its metadata) with the run."""
@@ -81,8 +81,8 @@ class MlflowTracker(Tracker):
     def log_params(self, params: Mapping[str, Any]) -> None:
         self.mlflow.log_params({k: str(v) for k, v in flatten(params).items()})
 
-    def log_metrics(self, metrics: Mapping[str, float]) -> None:
-        self.mlflow.log_metrics(dict(metrics))
+    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+        self.mlflow.log_metrics(dict(metrics), step=step)
 
     def log_artifacts(self, paths: list[Path]) -> None:
         for path in paths:
@@ -118,8 +118,8 @@ class WandbTracker(Tracker):
     def log_params(self, params: Mapping[str, Any]) -> None:
         self.run.config.update(flatten(params), allow_val_change=True)
 
-    def log_metrics(self, metrics: Mapping[str, float]) -> None:
-        self.run.log(dict(metrics))
+    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+        self.run.log(dict(metrics), step=step)
 
     def log_artifacts(self, paths: list[Path]) -> None:
         for path in paths:
@@ -146,9 +146,13 @@ class DvcliveTracker(Tracker):
     def log_params(self, params: Mapping[str, Any]) -> None:
         self.live.log_params(flatten(params))
 
-    def log_metrics(self, metrics: Mapping[str, float]) -> None:
+    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+        if step is not None:  # a series (dvclive/plots/metrics/<name>.tsv) at this step
+            self.live.step = step
         for name, value in metrics.items():
             self.live.log_metric(name, value)
+        if step is not None:
+            self.live.next_step()
 
     def log_confusion(self, actual: list[str], predicted: list[str]) -> None:
         self.live.log_sklearn_plot("confusion_matrix", actual, predicted, name="confusion_matrix.json")
@@ -210,8 +214,8 @@ class BackgroundTracker(Tracker):
     def log_params(self, params: Mapping[str, Any]) -> None:
         self._send({"call": "log_params", "params": dict(params)})
 
-    def log_metrics(self, metrics: Mapping[str, float]) -> None:
-        self._send({"call": "log_metrics", "metrics": dict(metrics)})
+    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+        self._send({"call": "log_metrics", "metrics": dict(metrics), "step": step})
 
     def log_artifacts(self, paths: list[Path]) -> None:
         self._send({"call": "log_artifacts", "paths": [str(Path(path).resolve()) for path in paths]})

@@ -107,6 +107,24 @@ def roc_section(model: Any, features: pd.DataFrame, actual: pd.Series, paths: Pr
     return image("ROC curves", roc, report)
 
 
+def learning_curves_section(metadata: dict[str, Any], paths: ProjectPaths, report: Path) -> str:
+    """The learning curves of a model whose trainer recorded a history.json (loss and metrics per epoch), else "".
+
+    The file must still be the one the model's metadata describes: a later training run rewrites it.
+    """
+    from ..helpers.files import sha256_file
+
+    found = [item for item in metadata.get("artifacts", []) if item["path"].endswith("history.json")]
+    if not found:
+        return ""
+    path = paths.resolve(found[0]["path"])
+    if not path.is_file() or sha256_file(path) != found[0].get("sha256"):
+        return f"\n\nNo learning curves: `{found[0]['path']}` is missing or belongs to a later training run."
+    history = json.loads(path.read_text()).get("history") or {}
+    curves = figures.learning_curves(history, paths.root / FIGURES / "learning_curves.png")
+    return f"\n\nPer epoch, from `{found[0]['path']}`:\n\n" + image("Learning curves", curves, report)
+
+
 SECTIONS = ("model_name", "model", "metrics", "confusion_matrix", "roc_curves", "feature_importance", "data")
 
 
@@ -146,7 +164,7 @@ def main(model_path: Path | None = None) -> Path:
     sections["metrics"] = table(["metric", "hold-out", "cross-validation"], [
         (name, number(value), number(metadata["metrics"].get(name, {}).get("cross_val")))
         for name, value in hold_out.items()
-    ])
+    ]) + learning_curves_section(metadata, paths, report)
     task = metadata.get("task", "classification")
     if task == "regression":  # the same two sections, with a regressor's figures
         scatter = figures.predicted_against_actual(actual, predicted, paths.root / FIGURES / "predicted_vs_actual.png")

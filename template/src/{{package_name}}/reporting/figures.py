@@ -98,6 +98,29 @@ def residuals(actual: Sequence[float], predicted: Sequence[float], path: Path) -
     return _save(figure, path)
 
 
+def learning_curves(history: Mapping[str, Sequence[float]], path: Path) -> Path:
+    """Each metric of a trainer's history per epoch, training and validation (val_) side by side, one panel each."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    names = [name for name in history if not name.startswith("val_")]
+    figure, grid = plt.subplots(1, max(1, len(names)), figsize=FIGURE_INCHES, dpi=DPI, squeeze=False)
+    for axes, name in zip(grid.flat, names):
+        epochs = np.arange(1, len(history[name]) + 1)
+        axes.plot(epochs, history[name], label="training", color="tab:blue")
+        if f"val_{name}" in history:
+            axes.plot(epochs, history[f"val_{name}"], label="validation", color="tab:orange")
+        axes.set_title(name)
+        axes.set_xlabel("epoch")
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.legend()
+    figure.suptitle("Learning curves")
+    return _save(figure, path)
+
+
 def histograms(frame: pd.DataFrame, path: Path, limit: int = 9) -> Path:
     """Distribution of the first `limit` numeric columns, one small panel each."""
     import matplotlib
