@@ -19,6 +19,7 @@ from ..helpers.locks import path_lock
 from ..paths import ProjectPaths
 from . import export_onnx
 from .loading import load_trained
+from .persistence import DEFAULT_FORMAT, model_format
 
 RECORD = "export.json"
 
@@ -28,6 +29,8 @@ def export_model(paths: ProjectPaths, model_path: Path | None, settings: dict[st
     model, metadata = load_trained(paths, model_path)
     bundle, record = checked_bundle(paths, model, metadata, settings)
     print(f"onnx       {export_onnx.describe(record['onnx'])}")
+    for name, described in record.get("formats", {}).items():
+        print(f"{name:<10} {described['summary']}")
     print(f"bundle     {bundle.relative_to(paths.root)}")
     return bundle, record
 
@@ -72,6 +75,11 @@ def build(bundle: Path, model: Any, metadata: dict[str, Any], model_file: Path, 
             "settings": settings,
             "onnx": export_onnx.export(model, metadata, settings, staging, paths, bundle.name),
         }
+        own_formats = getattr(model_format(metadata["model"].get("format", DEFAULT_FORMAT)), "export_files", None)
+        if own_formats:  # a trainer's own formats (the Keras plugin's TFLite), checked on the hold-out set
+            features = export_onnx.hold_out_features(metadata, paths, "exports are checked on the hold-out set: "
+                                                     "run `make data`.")
+            record["formats"] = own_formats(model, staging, features, settings)
         (staging / RECORD).write_text(json.dumps(record, indent=2) + "\n")
         write_checksums(staging)
         replace_folder(staging, bundle)

@@ -37,10 +37,8 @@ def export(model: Any, metadata: dict[str, Any], settings: dict[str, Any], folde
     except OnnxUnsupported as error:
         return {"status": "skipped", "reason": str(error)}
     test_file = paths.test_file(metadata["data"]["dataset"])
-    test_frame = read_parquet(test_file, "the ONNX parity check needs the hold-out set. Run `make data`, "
-                              "or set export.onnx: false.")
-    features, _ = split_target(test_frame, metadata["data"]["target"])
-    features = select_features(features, {spec["name"]: spec["type"] for spec in specs})
+    features = hold_out_features(metadata, paths, "the ONNX parity check needs the hold-out set. Run `make data`, "
+                                 "or set export.onnx: false.")
     if hasattr(model, "classes_"):
         checked = parity(onnx_model, model, features, specs, float(settings["parity_tolerance"]))
     else:
@@ -61,6 +59,13 @@ def export(model: Any, metadata: dict[str, Any], settings: dict[str, Any], folde
             **checked,
         },
     }
+
+
+def hold_out_features(metadata: dict[str, Any], paths: ProjectPaths, remedy: str) -> Any:
+    """The hold-out set's feature columns, as the model takes them: what exports are checked on."""
+    test_frame = read_parquet(paths.test_file(metadata["data"]["dataset"]), remedy)
+    features, _ = split_target(test_frame, metadata["data"]["target"])
+    return select_features(features, {feature["name"]: feature["type"] for feature in metadata["features"]})
 
 
 def describe(onnx: dict[str, Any]) -> str:

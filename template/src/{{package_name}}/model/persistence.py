@@ -34,7 +34,10 @@ class ModelFormat(Protocol):
     """How one kind of model is written to and read from a single file.
 
     A format may also have register_onnx_converters(): `export` calls it before converting the model
-    to ONNX, so a trainer can teach skl2onnx to convert its estimator.
+    to ONNX, so a trainer can teach skl2onnx to convert its estimator; and export_files(model, folder,
+    features, settings): `export` calls it to write formats of the trainer's own into the bundle
+    folder (the Keras plugin's TFLite model), each checked against the model on the hold-out
+    features, and records the {name: description} it returns in export.json under "formats".
     """
 
     suffix: str
