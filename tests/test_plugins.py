@@ -2,8 +2,9 @@
 uninstall them with their scripts, list them, train with them, and check the project is unharmed.
 
 One project and one environment for the module (the tests run in order and build on each other):
-the XGBoost plugin (the example the generator makes for NAME=xgboost) and a blank one. The last
-test renders the generator without building anything (not e2e).
+the XGBoost plugin (the example the generator makes for NAME=xgboost) and a blank one, then the Keras
+plugin (trained on penguins, diabetes and digits, exported to ONNX and TFLite, served, tuned). The
+last tests render the generator and update a plugin without building an environment (not e2e).
 """
 
 from __future__ import annotations
@@ -39,6 +40,23 @@ def project(tmp_path_factory) -> Path:
     return root
 
 
+# The latest model answers one penguin through the API (FastAPI's test client): the runtime's first word, the label.
+SERVE_ONE_PENGUIN = (
+    "from fastapi.testclient import TestClient\n"
+    f"from {PACKAGE}.paths import ProjectPaths\n"
+    f"from {PACKAGE}.serving.app import create_app\n"
+    f"from {PACKAGE}.serving.service import PredictionService\n"
+    f"from {PACKAGE}.config import load_params\n"
+    "from pathlib import Path\n"
+    "params = load_params()\n"
+    "service = PredictionService.load(ProjectPaths(Path.cwd()), None, 100, params['serve']['runtime'],\n"
+    "                                 dict(params['export']))\n"
+    "client = TestClient(create_app(service))\n"
+    "record = {'island': 'Biscoe', 'bill_length_mm': 48.0, 'bill_depth_mm': 15.0,\n"
+    "          'flipper_length_mm': 220.0, 'body_mass_g': 5400.0, 'sex': 'male', 'year': 2008}\n"
+    "answer = client.post('/predict', json=[record]).json()['predictions'][0]['prediction']\n"
+    "print(service.runtime.split()[0], answer)\n"
+)
 BEFORE_PLUGINS: dict[Path, set[str]] = {}  # the distributions `make env` installed, before any plugin
 
 
@@ -106,23 +124,8 @@ def test_install_sh_then_train_list_shows_it_and_it_trains_end_to_end(project):
     bundle = project / "artifacts" / model_file.stem
     assert (bundle / model_file.name).is_file() and (bundle / "model.onnx").is_file()
     assert json.loads((bundle / "export.json").read_text())["onnx"]["classes"] == ["Adelie", "Chinstrap", "Gentoo"]
-    api = project_python(project, (
-        "from fastapi.testclient import TestClient\n"
-        f"from {PACKAGE}.paths import ProjectPaths\n"
-        f"from {PACKAGE}.serving.app import create_app\n"
-        f"from {PACKAGE}.serving.service import PredictionService\n"
-        f"from {PACKAGE}.config import load_params\n"
-        "from pathlib import Path\n"
-        "params = load_params()\n"
-        "service = PredictionService.load(ProjectPaths(Path.cwd()), None, 100, params['serve']['runtime'],\n"
-        "                                 dict(params['export']))\n"
-        "client = TestClient(create_app(service))\n"
-        "record = {'island': 'Biscoe', 'bill_length_mm': 48.0, 'bill_depth_mm': 15.0,\n"
-        "          'flipper_length_mm': 220.0, 'body_mass_g': 5400.0, 'sex': 'male', 'year': 2008}\n"
-        "answer = client.post('/predict', json=[record]).json()['predictions'][0]['prediction']\n"
-        "print(service.runtime.split()[0], answer)\n"
-    ))
-    assert api == "ONNX Gentoo"  # the plugin's model, served through its checked ONNX export
+    # The plugin's model, served through its checked ONNX export.
+    assert project_python(project, SERVE_ONE_PENGUIN) == "ONNX Gentoo"
     # A changed model file is refused before the plugin's loader sees it.
     model_file.write_bytes(model_file.read_bytes() + b"\0")
     refused = cli(project, "evaluate", check=False)
@@ -206,18 +209,37 @@ def test_install_all_u_removes_plugins_and_only_their_dependencies(project):
     assert "trainer    sklearn" in cli(project, "train", "train.cv_folds=0").stdout
 
 
-@pytest.mark.e2e
-def test_the_keras_plugin_trains_a_network_on_penguins(project):
-    """Last of the module's e2e tests: the plugins above are uninstalled, `make plugins` installs them again."""
+# Hyperparameters of the Keras plugin that the tests change: entries copied into params.yaml, as its README says.
+KERAS_PARAMS = "  hyperparams:\n    epochs:\n      default_value: 200\n    network:\n      default_value: mlp\n"
+KERAS_FAST = "train.trainer=keras train.cv_folds=0 train.hyperparams.epochs.default_value=40"
+
+
+@pytest.fixture(scope="module")
+def keras_project(project) -> Path:
+    """The module's project after the tests above (their plugins uninstalled), with the Keras plugin
+    generated and every plugin installed again; params.yaml gets the entries the Keras tests override.
+    The Keras tests share it and run in order."""
     run(["make", "plugin", "NAME=keras", "TRAINER=keras", "REF=HEAD"], cwd=project)
-    plugin = project / KERAS
+    run(["make", "plugins"], cwd=project)
+    params = project / "params.yaml"
+    params.write_text(params.read_text().replace("  hyperparams:\n", KERAS_PARAMS, 1))
+    return project
+
+
+@pytest.mark.e2e
+def test_keras_plugin_is_listed_without_importing_tensorflow(keras_project):
+    project, plugin = keras_project, keras_project / KERAS
     assert "trainer_template: keras" in (project / ".copier" / "plugin-keras.yml").read_text()
     cpu_lock, gpu_lock = (plugin / "requirements.txt").read_text(), (plugin / "requirements-gpu.txt").read_text()
     assert "tensorflow-cpu==" in cpu_lock and "\nkeras==" in cpu_lock and "\ntensorflow==" not in cpu_lock
+    for pinned in ("keras-tuner==", "tf2onnx==", "ai-edge-litert=="):  # tuning, ONNX and TFLite, both builds
+        assert pinned in cpu_lock and pinned in gpu_lock, pinned
     assert "\ntensorflow==" in gpu_lock and "tensorflow-cpu" not in gpu_lock
     if platform.system() == "Linux" and platform.machine() == "x86_64":
         assert "nvidia-cudnn-cu12==" in gpu_lock
-    run(["make", "plugins"], cwd=project)
+    dry_run = run(["bash", f"{KERAS}/install.sh", "-g", "-n"], cwd=project).stdout  # the CUDA build, not installed
+    assert "-- GPU mode!" in dry_run and any(line.startswith("[dry run] uv pip install") and
+                                             line.endswith("-r requirements-gpu.txt") for line in dry_run.splitlines())
     assert " ".join(trainers(project)["keras"]).startswith("penguin-classifier-keras 0.1.0 Keras neural network")
     loaded = project_python(project, (
         "import sys\n"
@@ -231,39 +253,91 @@ def test_the_keras_plugin_trains_a_network_on_penguins(project):
     )).splitlines()[-1]
     assert loaded == "[]"
 
-    # As the plugin's README says: copy the hyperparameters to change into params.yaml, override them per run.
-    params = project / "params.yaml"
-    original = params.read_text()
-    epochs = "  hyperparams:\n    epochs:\n      default_value: 200\n"
-    params.write_text(original.replace("  hyperparams:\n", epochs, 1))
-    try:
-        result = run(["make", "train", "ARGS=train.trainer=keras train.cv_folds=0 "
-                      "train.hyperparams.epochs.default_value=40"], cwd=project)
-        penguins = latest_metadata(project)
-        # A regression table (the bundled diabetes data): one linear output, mean squared error.
-        run(["make", "train", "ARGS=train.trainer=keras train.cv_folds=0 train.hyperparams.epochs.default_value=40 "
-             "data.dataset=diabetes tracking.backend=none"], cwd=project)
-        diabetes = latest_metadata(project)
-    finally:
-        params.write_text(original)
+
+@pytest.mark.e2e
+def test_keras_trains_on_penguins_and_a_regression_table(keras_project):
+    project = keras_project
+    # A regression table first (the bundled diabetes data): one linear output, mean squared error.
+    run(["make", "train", f"ARGS={KERAS_FAST} data.dataset=diabetes tracking.backend=none"], cwd=project)
+    diabetes = latest_metadata(project)
     assert diabetes["trainer"]["name"] == "keras" and diabetes["task"] == "regression"
     assert diabetes["model"]["type"].endswith("Pipeline") and diabetes["classes"] == []
     assert diabetes["metrics"]["r2"]["hold_out"] > 0.3  # predicting the mean scores about 0
+    history = json.loads((project / "reports" / "trainers" / "keras" / "history.json").read_text())
+    assert history["task"] == "regression" and {"loss", "mae", "val_loss", "val_mae"} <= history["history"].keys()
+    assert history["hyperparameters"]["epochs"] == 40 and history["hyperparameters"]["seed"] == 42
+
+    result = run(["make", "train", f"ARGS={KERAS_FAST}"], cwd=project)
     assert "trainer    keras (penguin-classifier-keras 0.1.0)" in result.stdout
-    metadata = penguins
+    metadata = latest_metadata(project)
     assert metadata["trainer"]["name"] == "keras" and metadata["task"] == "classification"
     assert metadata["model"]["format"] == f"{PACKAGE}_keras.model:FORMAT"
     assert metadata["environment"]["libraries"]["tensorflow-cpu"] and metadata["environment"]["libraries"]["keras"]
     assert metadata["metrics"]["accuracy"]["hold_out"] > 0.9  # three species: chance is below 0.5
-    history = json.loads((project / "reports" / "trainers" / "keras" / "history.json").read_text())  # the last run's
-    assert history["task"] == "regression" and {"loss", "mae", "val_loss", "val_mae"} <= history["history"].keys()
-    assert history["hyperparameters"]["epochs"] == 40 and history["hyperparameters"]["seed"] == 42
+    history = json.loads((project / "reports" / "trainers" / "keras" / "history.json").read_text())
     assert 0 < history["epochs_run"] == len(history["history"]["val_loss"]) <= 40
     assert "reports/trainers/keras/history.json" in [artifact["path"] for artifact in metadata["artifacts"]]
-    model = project / metadata["model"]["path"]
-    assert "(69 rows)" in cli(project, "predict", "--model", str(model)).stdout
-    # The plugin's own tests (classification, regression, reproducibility, model file), with the project's interpreter.
-    run([".venv/bin/python", "-m", "pytest", "-q", "-p", "no:cacheprovider", KERAS], cwd=project)
+    # Each epoch reached MLflow as a step of the run's series.
+    steps = json.loads(project_python(project, (
+        "import json, mlflow; mlflow.set_tracking_uri('sqlite:///mlflow.db'); "
+        f"print(json.dumps(sorted((m.step, m.value) for m in mlflow.MlflowClient().get_metric_history("
+        f"{metadata['tracking']['run_id']!r}, 'val_loss'))))")))
+    assert [step for step, _ in steps] == list(range(history["epochs_run"]))
+    assert [value for _, value in steps] == pytest.approx(history["history"]["val_loss"])
+    # `make report` draws the learning curves of the model's history.
+    run(["make", "evaluate"], cwd=project)
+    run([".venv/bin/python", "-m", PACKAGE, "report"], cwd=project)
+    assert "![Learning curves](figures/report/learning_curves.png)" in (project / "reports" / "report.md").read_text()
+
+
+@pytest.mark.e2e
+def test_keras_exports_onnx_and_tflite_and_serves_through_onnx(keras_project):
+    project, metadata = keras_project, latest_metadata(keras_project)
+    model_file = project / metadata["model"]["path"]
+    export = cli(project, "export").stdout
+    assert "onnx       model.onnx: 69/69 labels agree with scikit-learn" in export
+    assert "tflite     model.tflite + preprocessing.json: LiteRT agrees with Keras on 69 hold-out rows" in export
+    bundle = project / "artifacts" / model_file.stem
+    record = json.loads((bundle / "export.json").read_text())
+    assert record["onnx"]["classes"] == ["Adelie", "Chinstrap", "Gentoo"]
+    assert record["formats"]["tflite"]["parity"]["max_difference"] <= 1e-4
+    recipe = json.loads((bundle / "preprocessing.json").read_text())
+    assert recipe["output"]["classes"] == ["Adelie", "Chinstrap", "Gentoo"]
+    assert {"model.onnx", "model.tflite", "preprocessing.json"} <= set((bundle / "SHA256SUMS").read_text().split())
+    assert "runtime    ONNX Runtime on" in cli(project, "predict").stdout
+    assert project_python(project, SERVE_ONE_PENGUIN) == "ONNX Gentoo"
+
+
+@pytest.mark.e2e
+def test_keras_cnn_learns_digits(keras_project):
+    run(["make", "train", f"ARGS={KERAS_FAST} data.dataset=digits tracking.backend=none "
+         "train.hyperparams.network.default_value=cnn train.hyperparams.epochs.default_value=12"], cwd=keras_project)
+    digits = latest_metadata(keras_project)
+    assert digits["data"]["dataset"] == "digits" and len(digits["features"]) == 64
+    assert digits["model"]["hyperparameters"]["network"] == "cnn"
+    assert digits["metrics"]["accuracy"]["hold_out"] > 0.95  # ten classes: chance is 0.1
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("backend", ["optuna", "keras_tuner"])
+def test_keras_tunes_with_the_same_report(keras_project, backend):
+    """Two trials, two folds, few epochs: the project's search or KerasTuner's, the same report."""
+    run(["make", "tune", f"ARGS=train.trainer=keras tuning.backend={backend} tuning.max_trials=2 "
+         "tuning.cv_folds=2 tuning.algorithm=bayesian train.hyperparams.epochs.default_value=10 "
+         "tracking.backend=none"], cwd=keras_project)
+    report = json.loads((keras_project / "reports" / "tuning.json").read_text())
+    assert report["trainer"] == "keras" and report["backend"] == backend
+    assert report["algorithm"] == ("bayesian" if backend == "keras_tuner" else "tpe")
+    assert report["tuned"] == ["hidden_units", "dropout", "batch_size", "learning_rate"]
+    assert report["n_trials"] == 2 and [trial["state"] for trial in report["trials"]] == ["COMPLETE", "COMPLETE"]
+    assert all(0 < trial["score"] <= 1 and trial["values"]["epochs"] == 10 for trial in report["trials"])
+    assert report["best_score"] == max(trial["score"] for trial in report["trials"])
+
+
+@pytest.mark.e2e
+def test_keras_plugin_own_tests_pass(keras_project):
+    """The plugin's own tests (classification, regression, reproducibility, epochs, exports, tuning specs)."""
+    run([".venv/bin/python", "-m", "pytest", "-q", "-p", "no:cacheprovider", KERAS], cwd=keras_project)
 
 
 @pytest.mark.parametrize("trainer", ["xgboost", "keras", "blank"])
