@@ -71,6 +71,20 @@ def summary(times):
     return {"median": statistics.median(times), "min": min(times), "runs": times}
 
 
+def round_robin(commands, cwd, repeat, label):
+    """{name: [seconds...]} of each command run repeat times, after one warm-up each, in turns, so that
+    drift of the machine affects them alike."""
+    for name, command in commands.items():
+        progress(f"{name} warm-up")
+        run(command, cwd=cwd)
+    times = {name: [] for name in commands}
+    for i in range(repeat):
+        progress(f"{label} {i + 1}/{repeat}")
+        for name, command in commands.items():
+            times[name].append(run(command, cwd=cwd))
+    return times
+
+
 def children():
     """{pid: parent pid} of every process on the machine."""
     parents = {}

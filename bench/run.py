@@ -40,7 +40,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from common import COPY, ENV, TEMPLATE, TOOLS, output, progress, run, summary, version
+from common import COPY, ENV, TEMPLATE, TOOLS, output, progress, round_robin, run, summary, version
 from own_data import bench_own_data
 from own_data import table as own_data_table
 
@@ -119,14 +119,7 @@ def bench_train(project, root, repeat):
             str(root / "bare.skops")]
     commands = {name: ["make", "train", args] for name, args in TRAIN_VARIANTS.items()}
     commands["bare"] = bare
-    for name, cmd in commands.items():
-        progress(f"{name} warm-up")
-        run(cmd, cwd=project)
-    times = {name: [] for name in commands}
-    for i in range(repeat):
-        progress(f"make train variants / bare script {i + 1}/{repeat}")
-        for name, cmd in commands.items():
-            times[name].append(run(cmd, cwd=project))
+    times = round_robin(commands, project, repeat, "make train variants / bare script")
     # A no-op repro must follow nothing that changes models/: bring the pipeline up to date, then time.
     progress("make repro warm-up, then no-op repros")
     run(["make", "repro"], cwd=project)
