@@ -53,8 +53,8 @@ def bench_api(root, seconds):
         server = started(["make", "serve", "HOST=127.0.0.1", f"PORT={port}"], root, port)
         try:
             url = f"http://127.0.0.1:{port}/predict"
-            wrk(url, [RECORD], "1 conn", 2)
-            results[label] = wrk(url, [RECORD], "1 conn", seconds)
+            wrk(url, RECORD, "1 conn", 2)
+            results[label] = wrk(url, RECORD, "1 conn", seconds)
         finally:
             stopped(server)
     return results
