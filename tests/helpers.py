@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from collections.abc import Callable
 from typing import Any
@@ -32,7 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "task": "classification", "use_dvc": True, "tracking": "mlflow", "api": "fastapi", "docker": True,
     "ci": "github", "cml": True,
 }
-# The projects of tests/test_report.py: one per tracking, trained and reported; `make report` with and
+# The report projects of tests/test_tracking.py: one per tracking, trained and reported; `make report` with and
 # without `dvc repro`, and one without an API.
 REPORT_PROJECTS: dict[str, dict[str, Any]] = {
     "report-mlflow": {**DEFAULTS, "tracking": "mlflow"},
@@ -41,7 +42,7 @@ REPORT_PROJECTS: dict[str, dict[str, Any]] = {
     "report-none": {**DEFAULTS, "tracking": "none", "use_dvc": False, "cml": False},
 }
 # Projects whose own `make test` the suite runs, in the modules that build their environments anyway
-# (test_e2e.py, test_report.py); together they take every value of api, tracking, use_dvc and
+# (test_e2e.py, test_tracking.py); together they take every value of api, tracking, use_dvc and
 # include_example (tests/test_render.py checks it), each project's suite run once.
 MAKE_TEST_PROJECTS: dict[str, dict[str, Any]] = {
     "e2e-default": dict(DEFAULTS),
@@ -66,10 +67,14 @@ def run(command: list[str] | str, cwd: Path, timeout: int = 900, check: bool = T
     """Run a command with the template's tools first on PATH, without a terminal (stdin is empty, as in
     CI); show its output when it fails."""
     full_env = {**os.environ, "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}", **(env or {})}
+    started = time.monotonic()
     result = subprocess.run(
         command, cwd=cwd, env=full_env, shell=isinstance(command, str), stdin=subprocess.DEVNULL,
         capture_output=True, text=True, timeout=timeout, check=False,
     )
+    if os.environ.get("TEST_COMMAND_LOG"):  # where the suite's time goes, command by command
+        with open(os.environ["TEST_COMMAND_LOG"], "a") as log:
+            log.write(f"{time.monotonic() - started:7.1f}\t{os.environ.get('PYTEST_CURRENT_TEST', '')}\t{command}\n")
     if check and result.returncode != 0:
         raise AssertionError(
             f"{command} exited {result.returncode} in {cwd}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
