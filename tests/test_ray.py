@@ -98,8 +98,12 @@ def test_tune_on_the_cluster_uses_both_nodes_and_finds_what_optuna_finds(project
     run(["make", "tune", f"ARGS={TRIALS}"], cwd=root)
     optuna = json.loads((root / "reports" / "tuning.json").read_text())
     tuned = run(["make", "tune", f"ARGS={TRIALS} tuning.backend=ray tuning.max_concurrent=2"], cwd=root,
-                env=ray_env)
+                env={**ray_env, "PROGRESS_SECONDS": "0"})  # a progress line per trial
     ray = json.loads((root / "reports" / "tuning.json").read_text())
+    progress = [line for line in tuned.stderr.splitlines() if line.startswith("tune ")]
+    counts = [line.split()[1] for line in progress]  # the last line again when the search ends
+    assert counts[:6] == [f"{done}/6" for done in range(1, 7)] and counts[6:] == ["6/6"], tuned.stderr
+    assert f"best accuracy={ray['best_score']:.4f}" in progress[-1]
 
     assert f"cluster at {ray_env['RAY_ADDRESS']}: 2 node(s)" in tuned.stdout
     assert ray["backend"] == "ray" and ray["n_trials"] == 6
@@ -121,8 +125,11 @@ def test_predict_on_the_cluster_matches_the_local_backend_row_for_row(project, c
     root, ray_env = project["root"], cluster.env
     project_python(root, MAKE_INPUT, str(ROWS))
     run(["make", "predict", "ARGS=--input big.parquet --output local.parquet"], cwd=root)
-    predicted = run(["make", "predict", "ARGS=--backend ray --input big --output ray-out"], cwd=root, env=ray_env)
+    predicted = run(["make", "predict", "ARGS=--backend ray --input big --output ray-out"], cwd=root,
+                    env={**ray_env, "PROGRESS_SECONDS": "0"})  # a progress line each time rows are counted
     assert f"({ROWS} rows from 5 file(s)" in predicted.stdout
+    progress = [line for line in predicted.stderr.splitlines() if line.startswith("predict ")]
+    assert progress and progress[-1].startswith(f"predict    {ROWS:,}/{ROWS:,} rows, ") and " rows/s" in progress[-1]
 
     compared = json.loads(project_python(root, COMPARE))
     assert compared["rows"] == ROWS and compared["parts"] > 1 and compared["row_ids"], compared

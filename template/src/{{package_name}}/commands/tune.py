@@ -143,6 +143,21 @@ def ray_trials(data: TrialData, settings: dict[str, Any], paths: ProjectPaths) -
     from ray.tune.search import ConcurrencyLimiter
     from ray.tune.search.optuna import OptunaSearch
 
+    best = max if settings["direction"] == "maximize" else min
+    scores: list[float] = []
+
+    class TrialProgress(tune.Callback):
+        """Counts finished trials (completed or failed) and shows the best score so far."""
+
+        def on_trial_complete(self, iteration, trials, trial, **info) -> None:
+            score = (trial.last_result or {}).get("score")
+            if score is not None and not math.isnan(score):
+                scores.append(score)
+            progress.update(note=f"best {data.metric}={best(scores):.4f}" if scores else "")
+
+        def on_trial_error(self, iteration, trials, trial, **info) -> None:
+            progress.update()
+
     try:
         searcher = OptunaSearch(space=search_space(data.tuned), metric="score",
                                 mode="max" if settings["direction"] == "maximize" else "min",
@@ -153,9 +168,10 @@ def ray_trials(data: TrialData, settings: dict[str, Any], paths: ProjectPaths) -
                 search_alg=ConcurrencyLimiter(searcher, max_concurrent=int(settings.get("max_concurrent", 1))),
                 num_samples=int(settings["max_trials"])),
             run_config=tune.RunConfig(name="tune", storage_path=str((paths.artifacts / "ray").resolve()),
-                                      verbose=0),
+                                      verbose=0, callbacks=[TrialProgress()]),
         )
-        results = tuner.fit()
+        with Progress("tune", "trials", total=int(settings["max_trials"])) as progress:
+            results = tuner.fit()
     finally:
         ray.shutdown()
     trials = []

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+MEGABYTE = 1 << 20  # the copy's unit of reading and of progress
 
 
 def is_url(source: str) -> bool:
@@ -171,11 +172,27 @@ def read_sql(spec: DataSpec, root: Path) -> pd.DataFrame:
 
 def copy_bytes(spec: DataSpec, root: Path, destination: Path) -> None:
     """Copy a CSV source byte for byte (raw data stays exactly what the user gave)."""
-    import shutil
-
     import fsspec
+
+    from ..helpers.progress import Progress
 
     source = str(spec.source)
     location = source if is_url(source) else str(resolve(source, root))
     with fsspec.open(location, "rb") as reader, open(destination, "wb") as writer:
-        shutil.copyfileobj(reader, writer, 1 << 20)
+        size = source_size(location)
+        with Progress("data", "MB", total=None if size is None else size / MEGABYTE) as progress:
+            while chunk := reader.read(MEGABYTE):
+                writer.write(chunk)
+                progress.update(len(chunk) / MEGABYTE)
+
+
+def source_size(location: str) -> int | None:
+    """The source's size in bytes, or None where the storage does not say (a web server may not)."""
+    import fsspec
+
+    try:
+        filesystem, path = fsspec.core.url_to_fs(location)
+        size = filesystem.size(path)
+    except (OSError, ValueError, NotImplementedError):
+        return None
+    return int(size) if size is not None else None

@@ -10,7 +10,8 @@ import pandas as pd
 
 from ..etl.spec import snake_case
 
-CALENDAR_PARTS = ("year", "month", "day", "dayofweek")
+# Column suffix -> pandas' name for it (pandas 3 renamed dayofweek; the columns keep their first names).
+CALENDAR_PARTS = {"year": "year", "month": "month", "day": "day", "dayofweek": "day_of_week"}
 
 
 def split_target(frame: pd.DataFrame, target: str) -> tuple[pd.DataFrame, pd.Series]:
@@ -77,8 +78,8 @@ def prepare_columns(frame: pd.DataFrame, columns: dict[str, Any]) -> pd.DataFram
             if dates.isna().all() and frame[name].notna().any():
                 raise ValueError(f"data.date_columns: no value of {name!r} reads as a date "
                                  f"(e.g. {frame[name].dropna().iloc[0]!r}); remove it from data.date_columns.")
-            for part in CALENDAR_PARTS:
-                frame[f"{name}_{part}"] = getattr(dates.dt, part).astype("float64")
+            for part, attribute in CALENDAR_PARTS.items():
+                frame[f"{name}_{part}"] = getattr(dates.dt, attribute).astype("float64")
         frame = frame.drop(columns=[name])
     return frame
 

@@ -7,7 +7,8 @@ Runtime on the checked export where it can (prediction/predictor.py). Each block
 path's checks (model/input_checks.checked_features): raw-shaped dates prepared, a missing feature or
 text in a numeric column refused by name, unknown categories counted or refused with
 predict.unknown_categories=error. A small Tally actor brings the workers' counts and the first
-refusal, in its own words, back to the driver (Ray would pass on only a traceback). Predictions are
+refusal, in its own words, back to the driver (Ray would pass on only a traceback), and the rows done,
+which the driver shows as progress (rows and rows per second) while the blocks run. Predictions are
 written as Parquet parts into a temporary folder that replaces the output folder only when every
 block succeeded. The input's columns that are not features (data.id_columns, any other id, the target)
 are kept beside the predictions, so parts written in any order can be joined back to their rows.
@@ -21,6 +22,7 @@ from __future__ import annotations
 import glob
 import math
 import shutil
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ..helpers.files import replace_folder
+from ..helpers.progress import Progress
 from ..model.features import prepare_columns
 from ..model.input_checks import UnknownCategories, checked_features, input_columns, known_categories, unknown_mode
 from ..paths import ProjectPaths
@@ -60,6 +63,8 @@ class BatchPredictor:
         if self.unknown.counts and self.tally is not None:
             self.tell("add", self.unknown.counts)
             self.unknown.counts = {}
+        if self.tally is not None:  # no wait: the count is for the progress line only
+            self.tally.count_rows.remote(len(batch))
         kept = prepared[[name for name in prepared.columns if name not in self.types and name not in predictions]]
         return pd.concat([kept, predictions], axis=1)
 
@@ -74,11 +79,19 @@ class BatchPredictor:
 
 class Tally:
     """What the workers report to the driver (a Ray actor without a CPU of its own): the unknown-category
-    counts of every worker, summed, and the first check that refused a block, in its own words."""
+    counts of every worker, summed, the first check that refused a block, in its own words, and the rows
+    predicted so far."""
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
         self.refusal: str | None = None
+        self.rows = 0
+
+    def count_rows(self, rows: int) -> None:
+        self.rows += rows
+
+    def rows_done(self) -> int:
+        return self.rows
 
     def add(self, counts: dict[str, int]) -> None:
         for name, count in counts.items():
@@ -149,6 +162,7 @@ def predict_on_ray(paths: ProjectPaths, source: Path, output: Path, model_path: 
         # parts (Ray Data's default, 128 MiB blocks, would give one worker all of a small input).
         blocks = max(workers, math.ceil(rows / chunk_rows))
         ray.data.DataContext.get_current().target_max_block_size = max(1 << 20, math.ceil(size / blocks))
+        ray.data.DataContext.get_current().enable_progress_bars = False  # one progress line: the rows (below)
         dataset = ray.data.read_parquet([str(path) for path in files])
         predictions = dataset.map_batches(
             BatchPredictor,
@@ -161,7 +175,8 @@ def predict_on_ray(paths: ProjectPaths, source: Path, output: Path, model_path: 
         )
         output.parent.mkdir(parents=True, exist_ok=True)
         try:
-            predictions.write_parquet(str(tmp))
+            with Progress("predict", "rows", rows) as progress:
+                write_showing_progress(predictions, tmp, tally, progress)
         except Exception:
             refusal = ray.get(tally.report.remote())[1]
             if refusal is None:
@@ -177,3 +192,28 @@ def predict_on_ray(paths: ProjectPaths, source: Path, output: Path, model_path: 
     print(f"predictions {output}/ ({rows} rows from {len(files)} file(s) into {parts} part(s), "
           f"up to {workers} worker(s))")
     return output
+
+
+def write_showing_progress(predictions: Any, folder: Path, tally: Any, progress: Progress,
+                           every_s: float = 1.0) -> None:
+    """Write the predictions as Parquet parts into folder; meanwhile, every every_s seconds, move progress to
+    the rows that the workers have told the Tally they predicted."""
+    import ray
+
+    def show(rows: int) -> None:
+        progress.update(rows - progress.done)
+
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(every_s):
+            show(ray.get(tally.rows_done.remote()))
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        predictions.write_parquet(str(folder))
+    finally:
+        stop.set()
+        watcher.join()
+    show(ray.get(tally.rows_done.remote()))
