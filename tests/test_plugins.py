@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import platform
+import re
 import sys
 from pathlib import Path
 
@@ -148,7 +149,10 @@ def test_install_sh_u_removes_the_plugin_but_not_its_dependencies(project):
 def test_install_all_installs_two_plugins_and_listing_imports_none_of_them(project):
     run(["make", "plugin", "NAME=blank", "REF=HEAD"], cwd=project)
     assert "trainer_template: blank" in (project / ".copier" / "plugin-blank.yml").read_text()
-    run(["make", "plugins"], cwd=project)
+    installed_all = run(["make", "plugins"], cwd=project).stdout
+    plugins = sorted(path.parent.name for path in (project / "plugins").glob("*/install.sh"))
+    counted = re.findall(r"^== \[(\d+)/(\d+)\] (\S+) \(\d+ s so far\)$", installed_all, flags=re.M)
+    assert counted == [(str(i), str(len(plugins)), name) for i, name in enumerate(plugins, 1)], installed_all
     assert {"sklearn", "xgboost", "blank"} <= trainers(project).keys()
     loaded = project_python(project, (
         "import sys\n"

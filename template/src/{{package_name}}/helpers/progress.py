@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 RATE_UNITS = ("rows", "MB")  # units whose rate per second is worth showing
 
+
 class Progress:
     """Counts work done of an optional total; `note` adds what else to show (the best score so far)."""
 
