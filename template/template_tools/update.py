@@ -8,6 +8,7 @@ when the update left something to resolve.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -51,6 +52,26 @@ def conflicted_files(root: Path) -> list[str]:
     return sorted(found)
 
 
+def remove_stale_bytecode(root: Path) -> None:
+    """Delete bytecode whose source the update removed, and the folders that leaves empty.
+
+    A module or package the release (or a changed answer) removed would otherwise leave its untracked
+    __pycache__ behind, and with it a folder that still imports as a namespace package.
+    """
+    caches = []
+    for folder, subfolders, _ in os.walk(root):
+        subfolders[:] = [name for name in subfolders if name not in SKIPPED_DIRS]
+        caches += [Path(folder, "__pycache__")] if "__pycache__" in subfolders else []
+    for cache in caches:
+        for compiled in cache.glob("*.pyc"):
+            if not (cache.parent / f"{compiled.name.split('.')[0]}.py").exists():
+                compiled.unlink()
+        folder = cache
+        while folder != root and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+
+
 def update_leaving_conflicts(root: Path, vcs_ref: str | None = None, data: Sequence[str] = ()) -> list[str]:
     """Run `copier update`; return the files left to resolve (their conflict markers stay in them)."""
     dirty = uncommitted_changes(root)
@@ -69,6 +90,7 @@ def update_leaving_conflicts(root: Path, vcs_ref: str | None = None, data: Seque
         raise UpdateError("copier update failed (see above); nothing was committed, `git status` shows what changed. "
                           f"A 'Validation error for question X' means {ANSWERS_FILE} holds an answer that this "
                           f"release refuses: correct it in {ANSWERS_FILE}, commit, and run the update again.")
+    remove_stale_bytecode(root)
     try:
         conflicts = conflicted_files(root) + modify_delete_conflicts(root, copier, yaml.safe_load(answers_before))
     except RuntimeError as error:
