@@ -18,7 +18,7 @@ from pathlib import Path
 import copier
 import pytest
 
-from .helpers import DEFAULTS, TEMPLATE, copier_copy, latest_metadata, project_python, run
+from .helpers import DEFAULTS, TEMPLATE, copier_copy, latest_metadata, make_env, project_python, run
 from .template_repo import commit_and_tag, edit, template_repository
 from .test_render import JINJA_MARKERS
 
@@ -324,9 +324,12 @@ def test_keras_cnn_learns_digits(keras_project):
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("backend", ["optuna", "keras_tuner"])
+@pytest.mark.parametrize("backend", ["optuna", "keras_tuner", "ray"])
 def test_keras_tunes_with_the_same_report(keras_project, backend):
-    """Two trials, two folds, few epochs: the project's search or KerasTuner's, the same report."""
+    """Two trials, two folds, few epochs: the project's search (Optuna, or Ray Tune on a local Ray started
+    by the command) or KerasTuner's, the same report."""
+    if backend == "ray":
+        make_env(keras_project, "EXTRAS=ray")  # `uv sync --inexact`: the installed plugins stay
     run(["make", "tune", f"ARGS=train.trainer=keras tuning.backend={backend} tuning.max_trials=2 "
          "tuning.cv_folds=2 tuning.algorithm=bayesian train.hyperparams.epochs.default_value=10 "
          "tracking.backend=none"], cwd=keras_project)
