@@ -262,7 +262,10 @@ def test_keras_plugin_is_listed_without_importing_tensorflow(keras_project):
 def test_keras_trains_on_penguins_and_a_regression_table(keras_project):
     project = keras_project
     # A regression table first (the bundled diabetes data): one linear output, mean squared error.
-    run(["make", "train", f"ARGS={KERAS_FAST} data.dataset=diabetes tracking.backend=none"], cwd=project)
+    # batch_size: a hyperparameter of the plugin's own that params.yaml does not name, overridden all the same
+    run(["make", "train", f"ARGS={KERAS_FAST} data.dataset=diabetes tracking.backend=none "
+         "train.hyperparams.batch_size.default_value=64"], cwd=project)
+    assert "batch_size" not in (project / "params.yaml").read_text()
     diabetes = latest_metadata(project)
     assert diabetes["trainer"]["name"] == "keras" and diabetes["task"] == "regression"
     assert diabetes["model"]["type"].endswith("Pipeline") and diabetes["classes"] == []
@@ -270,6 +273,7 @@ def test_keras_trains_on_penguins_and_a_regression_table(keras_project):
     history = json.loads((project / "reports" / "trainers" / "keras" / "history.json").read_text())
     assert history["task"] == "regression" and {"loss", "mae", "val_loss", "val_mae"} <= history["history"].keys()
     assert history["hyperparameters"]["epochs"] == 40 and history["hyperparameters"]["seed"] == 42
+    assert history["hyperparameters"]["batch_size"] == 64
 
     result = run(["make", "train", f"ARGS={KERAS_FAST}"], cwd=project)
     assert "trainer    keras (penguin-classifier-keras 0.1.0)" in result.stdout

@@ -7,15 +7,18 @@ Order of precedence, lowest first:
 3. `a.b=c` arguments on the command line
    (`make train ARGS="train.hyperparams.n_estimators.default_value=50"`).
 Values are parsed as YAML (`3` is an int, `null` is None). A key that params.yaml does not
-define is an error, so a typo never silently does nothing. The result, overrides included, is
-then checked against params.schema.json and the rules in params_validation.py.
+define is an error, so a typo never silently does nothing, with one widening: `train` and `tune`
+also accept train.hyperparams entries that the chosen trainer declares (a plugin's own hyperparameters,
+e.g. `train.hyperparams.epochs.default_value=20` with train.trainer=keras) though params.yaml lacks
+them. The result, overrides included, is then checked against params.schema.json and the rules in
+params_validation.py.
 """
 
 from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -71,12 +74,25 @@ def apply_override(params: dict[str, Any], text: str) -> None:
             node = node[part]
 
 
+def names_a_new_hyperparameter(params: dict[str, Any], text: str) -> bool:
+    """`train.hyperparams.<name>...=` for a name that params.yaml's train.hyperparams lacks."""
+    path = parse_override(text)[0]
+    hyperparams = params.get("train", {}).get("hyperparams") if isinstance(params.get("train"), dict) else None
+    return (len(path) > 2 and path[:2] == ["train", "hyperparams"] and isinstance(hyperparams, dict)
+            and path[2] not in hyperparams)
+
+
 def load_params(
     overrides: Sequence[str] = (),
     root: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    trainer_hyperparams: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Read params.yaml, apply environment then command-line overrides, and check the result."""
+    """Read params.yaml, apply environment then command-line overrides, and check the result.
+
+    trainer_hyperparams(trainer, params) gives a trainer's hyperparameter specs: with it, an override of a
+    train.hyperparams entry that params.yaml lacks takes the chosen trainer's entry of that name.
+    """
     root = root or project_root()
     path = root / PARAMS_FILE
     if not path.is_file():
@@ -89,8 +105,21 @@ def load_params(
         raise ConfigError(f"{path} must hold a mapping of sections, not {type(params).__name__}.\n{RESTORE_HINT}")
     params = copy.deepcopy(params)
     environ = os.environ if environ is None else environ
-    for text in [*environ.get(OVERRIDES_ENV, "").split(), *overrides]:
-        apply_override(params, text)
+    texts = [*environ.get(OVERRIDES_ENV, "").split(), *overrides]
+    deferred = [text for text in texts if trainer_hyperparams and names_a_new_hyperparameter(params, text)]
+    for text in texts:
+        if text not in deferred:
+            apply_override(params, text)
+    if deferred:  # once train.trainer has its final value: that trainer's own entries become overridable
+        declared = trainer_hyperparams(str(params["train"].get("trainer", "sklearn")), params)
+        for text in deferred:
+            name, trainer = parse_override(text)[0][2], params["train"]["trainer"]
+            if name not in declared:
+                known = ", ".join(sorted({*params["train"]["hyperparams"], *declared}))
+                raise ConfigError(f"Unknown parameter in {text!r}: neither params.yaml's train.hyperparams nor "
+                                  f"the {trainer} trainer (train.trainer) has {name!r}. Known names: {known}.")
+            params["train"]["hyperparams"].setdefault(name, copy.deepcopy(declared[name]))
+            apply_override(params, text)
     found = problems(params)
     if found:
         raise ConfigError(f"Invalid parameters in {path} or its overrides:\n  " + "\n  ".join(found)

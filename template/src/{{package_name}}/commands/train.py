@@ -63,7 +63,7 @@ def trainer_hyperparams(name: str, params: dict[str, Any]) -> dict[str, dict[str
 
 def main(overrides: Sequence[str] = ()) -> Path:
     """Train, save the model and its metadata, record the run; return the metadata path."""
-    params = load_params(overrides)
+    params = load_params(overrides, trainer_hyperparams=trainer_hyperparams)
     paths = ProjectPaths(project_root())
     trainer = params["train"]["trainer"]
     data_spec(params["data"])  # a data section that names no table fails before anything runs

@@ -225,7 +225,7 @@ def trainer_trials(data: TrialData, settings: dict[str, Any], paths: ProjectPath
 
 def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
     """Run the search, write reports/tuning.json and return what it holds."""
-    params = load_params(overrides)
+    params = load_params(overrides, trainer_hyperparams=trainer_hyperparams)
     settings = params["tuning"]
     trainer = params["train"]["trainer"]
     specs = trainer_hyperparams(trainer, params)  # an unknown or broken trainer fails here, before any data work
@@ -304,10 +304,6 @@ def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
     print(f"best       {metric}={best['score']:.4f} ({folds}-fold cross-validation, trial {best['number']} "
           f"of {len(trials)}, {backend})")
     print(f"report     {report_file.relative_to(paths.root)}")
-    missing = [name for name in tuned if name not in params["train"]["hyperparams"]]
-    if missing:
-        print(f"params.yaml lacks train.hyperparams entries for {', '.join(missing)}: copy them there from the "
-              f"{trainer} trainer's hyperparameters before the override below")
     trainer_arg = "" if trainer == "sklearn" else f"train.trainer={trainer} "
     print(f'train with make train ARGS="{trainer_arg}{report["override"]}"')
     return report
