@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ..config import load_params, project_root
 from ..etl.load import load_raw
@@ -13,12 +14,12 @@ from ..paths import ProjectPaths
 STEPS = ("load", "stage", "transform")
 
 
-def main(steps: Sequence[str] = STEPS, overrides: Sequence[str] = ()) -> None:
-    """Run the chosen data steps in pipeline order."""
+def main(steps: Sequence[str] = STEPS, overrides: Sequence[str] = (), params: dict[str, Any] | None = None) -> None:
+    """Run the chosen data steps in pipeline order (with params already loaded by a caller, or loaded here)."""
     unknown = [step for step in steps if step not in STEPS]
     if unknown:
         raise ValueError(f"Unknown data step(s) {unknown}; choose from {', '.join(STEPS)}.")
-    params = load_params(overrides)
+    params = load_params(overrides) if params is None else params
     paths = ProjectPaths(project_root())
     spec = data_spec(params["data"])
     name = spec.name

@@ -31,13 +31,13 @@ from ..trainers.loader import TrainerError, describe, installed, load_trainer
 from . import data
 
 
-def prepared_data(params: dict[str, Any], paths: ProjectPaths, overrides: Sequence[str]) -> tuple[Path, Path]:
+def prepared_data(params: dict[str, Any], paths: ProjectPaths) -> tuple[Path, Path]:
     """The transformed train and test files of data.dataset, prepared first when missing."""
     dataset = params["data"]["dataset"]
     train_file, test_file = paths.train_file(dataset), paths.test_file(dataset)
     if not (train_file.is_file() and test_file.is_file()):
         print(f"No prepared {dataset} data yet: running the data steps first.")
-        data.main(overrides=overrides)
+        data.main(params=params)
     return train_file, test_file
 
 
@@ -68,7 +68,7 @@ def main(overrides: Sequence[str] = ()) -> Path:
     trainer = params["train"]["trainer"]
     data_spec(params["data"])  # a data section that names no table fails before anything runs
     load_trainer(trainer)  # an unknown or broken trainer fails before any data work
-    train_file, test_file = prepared_data(params, paths, overrides)
+    train_file, test_file = prepared_data(params, paths)
     with tracking_run(params["tracking"], paths.root) as tracker:
         tracker.log_params(params)
         metadata_path, metadata = fit_and_record(params, paths, trainer, train_file, test_file, tracker)

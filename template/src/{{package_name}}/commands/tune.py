@@ -245,7 +245,7 @@ def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
         require_ray("tuning.backend")
     paths = ProjectPaths(project_root())
     dataset = spec.name
-    train_file, test_file = prepared_data(params, paths, overrides)
+    train_file, test_file = prepared_data(params, paths)
     train_frame = read_parquet(train_file, "run `make data` (or `data transform`) to write it again.")
     features, target = split_target(train_frame, spec.target)
     task, _ = decide_task(target, spec.task, spec.target)
