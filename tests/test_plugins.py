@@ -328,22 +328,31 @@ def test_keras_cnn_learns_digits(keras_project):
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("backend", ["optuna", "keras_tuner", "ray"])
-def test_keras_tunes_with_the_same_report(keras_project, backend):
+@pytest.mark.parametrize("backend, algorithm", [("optuna", "tpe"), ("keras_tuner", "bayesian"),
+                                                ("keras_tuner", "hyperband"), ("ray", "tpe")])
+def test_keras_tunes_with_the_same_report(keras_project, backend, algorithm):
     """Two trials, two folds, few epochs: the project's search (Optuna, or Ray Tune on a local Ray started
-    by the command) or KerasTuner's, the same report."""
+    by the command) or KerasTuner's, the same report. Hyperband picks each trial's epochs (its budget)."""
     if backend == "ray":
         make_env(keras_project, "EXTRAS=ray")  # `uv sync --inexact`: the installed plugins stay
-    run(["make", "tune", f"ARGS=train.trainer=keras tuning.backend={backend} tuning.max_trials=2 "
-         "tuning.cv_folds=2 tuning.algorithm=bayesian train.hyperparams.epochs.default_value=10 "
-         "tracking.backend=none"], cwd=keras_project)
+    tuned = run(["make", "tune", f"ARGS=train.trainer=keras tuning.backend={backend} tuning.max_trials=2 "
+                 f"tuning.cv_folds=2 tuning.algorithm={algorithm} train.hyperparams.epochs.default_value=10 "
+                 "tracking.backend=none"], cwd=keras_project)
     report = json.loads((keras_project / "reports" / "tuning.json").read_text())
-    assert report["trainer"] == "keras" and report["backend"] == backend
-    assert report["algorithm"] == ("bayesian" if backend == "keras_tuner" else "tpe")
+    assert report["trainer"] == "keras" and report["backend"] == backend and report["algorithm"] == algorithm
     assert report["tuned"] == ["hidden_units", "dropout", "batch_size", "learning_rate"]
     assert report["n_trials"] == 2 and [trial["state"] for trial in report["trials"]] == ["COMPLETE", "COMPLETE"]
-    assert all(0 < trial["score"] <= 1 and trial["values"]["epochs"] == 10 for trial in report["trials"])
+    assert all(0 < trial["score"] <= 1 for trial in report["trials"])
     assert report["best_score"] == max(trial["score"] for trial in report["trials"])
+    epochs = [trial["values"]["epochs"] for trial in report["trials"]]
+    best_epochs = report["best_values"]["epochs"]
+    if algorithm == "hyperband":
+        assert all(0 < n < 10 for n in epochs)  # the first bracket's short trainings
+        assert f"train.hyperparams.epochs.default_value={best_epochs}" in report["override"]
+    else:
+        assert epochs == [10, 10] and "epochs" not in report["override"]
+    # The printed override trains what the best trial scored, as it is (no params.yaml edit needed).
+    assert f'train with make train ARGS="train.trainer=keras {report["override"]}"' in tuned.stdout
 
 
 @pytest.mark.e2e

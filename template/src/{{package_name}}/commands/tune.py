@@ -223,6 +223,12 @@ def trainer_trials(data: TrialData, settings: dict[str, Any], paths: ProjectPath
     return command.main(args=[], obj=tune_input, prog_name=f"{data.trainer} tune", standalone_mode=False)
 
 
+def best_override_values(values: dict[str, Any], tuned: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """The values a trial chose: the tuned ones, and any other that the search set itself (Hyperband's
+    epochs, its budget), so that the printed override trains what the trial scored."""
+    return {name: value for name, value in values.items() if name in tuned or value != defaults.get(name)}
+
+
 def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
     """Run the search, write reports/tuning.json and return what it holds."""
     params = load_params(overrides, trainer_hyperparams=trainer_hyperparams)
@@ -295,7 +301,7 @@ def main(overrides: Sequence[str] = ()) -> dict[str, Any]:
         "best_trial": best["number"],
         "best_score": best["score"],
         "best_values": best["values"],
-        "override": override_args({name: best["values"][name] for name in tuned}),
+        "override": override_args(best_override_values(best["values"], tuned, defaults)),
         "trials": trials,
     }
     report_file = paths.reports / "tuning.json"
