@@ -17,10 +17,12 @@ def bench_env():
     """The environment of every command: the template's tools first, no prompts, no telemetry.
 
     Variables that would change what is measured are dropped: a parent make's flags (when run by
-    `make bench`), parameter overrides, and an activated virtualenv that uv would complain about.
+    `make bench`), parameter overrides, an activated virtualenv that uv would complain about, and
+    PYTHONDONTWRITEBYTECODE: Python caches compiled modules on users' machines, and with it set (some CI
+    machines set it) every process would compile pandas and scikit-learn again, seconds of nothing ours.
     """
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "ARGS", "PARAMS_OVERRIDES", "VIRTUAL_ENV"}}
+    dropped = {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "ARGS", "PARAMS_OVERRIDES", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update({
         "PATH": f"{TOOLS}{os.pathsep}{env.get('PATH', '')}",
         "DVC_NO_ANALYTICS": "1",

@@ -12,7 +12,7 @@ Renders the default project without DVC and tracking, builds its environment, ge
    p50/p99 latency for the Keras model, served through ONNX Runtime on its checked export, beside the
    built-in scikit-learn model of the same project (goal: at least 1,000 requests/s for the Keras model).
 
-Python writes its bytecode caches here as on users' machines (PYTHONDONTWRITEBYTECODE is dropped), and the
+Python writes its bytecode caches here as on users' machines (bench/common.py), and the
 warm-up runs fill them. Needs `wrk` (Debian package `wrk`). Never fails on times, only when a command fails.
 Usage: `PATH=.venv/bin:$PATH .venv/bin/python bench/keras_plugin.py [--repeat 3] [--seconds 10] [--json]`.
 """
@@ -23,13 +23,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import common
 from common import COPY, TEMPLATE, progress, round_robin, run, summary
 from serving import RECORD, free_port, started, stopped, wrk
-
-# Python caches compiled modules, as on users' machines: with PYTHONDONTWRITEBYTECODE set, each run would
-# compile TensorFlow, pandas and scikit-learn again, seconds that measure neither the plugin nor Keras.
-common.ENV.pop("PYTHONDONTWRITEBYTECODE", None)
 
 PACKAGE = "penguin_classifier"
 BARE_SCRIPT = TEMPLATE / "bench" / "bare_keras.py"

@@ -25,8 +25,6 @@ from pathlib import Path
 
 from common import COPY, ENV, TEMPLATE, progress, run, timed
 
-# Python caches compiled modules as users' machines do (see bench/serving.py).
-ENV = {key: value for key, value in ENV.items() if key != "PYTHONDONTWRITEBYTECODE"}
 ANSWERS = ["--data=use_dvc=false", "--data=tracking=none", "--data=docker=false", "--data=api=none"]
 BARE_SCRIPT = TEMPLATE / "bench" / "bare_own_data.py"
 TABLE = "data/raw/bench.csv"

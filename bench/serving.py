@@ -27,10 +27,6 @@ from pathlib import Path
 
 from common import COPY, ENV, TOOLS, progress, run
 
-# Python caches compiled modules as users' machines do (with PYTHONDONTWRITEBYTECODE set, every
-# process here would compile scikit-learn again: seconds that measure nothing of ours).
-ENV = {key: value for key, value in ENV.items() if key != "PYTHONDONTWRITEBYTECODE"}
-
 ANSWERS = ["--data=use_dvc=false", "--data=tracking=none", "--data=docker=false"]
 RECORD = {"island": "Biscoe", "bill_length_mm": 45.1, "bill_depth_mm": 14.5, "flipper_length_mm": 215.0,
           "body_mass_g": 5000.0, "sex": "female", "year": 2008}
