@@ -201,10 +201,12 @@ def record_a_real_commit(root: Path) -> None:
         answers_file.write_text(answers_file.read_text().replace(f"_commit: {recorded}\n", f"_commit: {head}\n"))
 
 
-def run_every_command(root: Path, answers: dict, bare: dict[str, str], home: Path, package: str) -> None:
+def run_every_command(root: Path, answers: dict, bare: dict[str, str], home: Path, package: str,
+                      ran_before: set[str]) -> None:
     """On the bare machine (Python, make, git, copier; the uv project's own uv only): every target of
     `make help`, the generators, and the commands of the README and the docs pages. The pip project goes
-    through the plugin commands, whose installer is the environment's pip there."""
+    through the plugin commands, whose installer is the environment's pip there. Targets in ran_before
+    passed on this project in the module's earlier tests (`make test`): each target runs once."""
     env = {**bare, **GIT_IDENTITY, "HOME": str(home)}  # HOME: the default DVC remote is under ~
     active = {**env, "PATH": f"{root / '.venv' / 'bin'}{os.pathsep}{bare['PATH']}"}  # "the environment active"
     record_a_real_commit(root)
@@ -236,7 +238,7 @@ def run_every_command(root: Path, answers: dict, bare: dict[str, str], home: Pat
         churn = (Path(env["HOME"]) / "data" / "churn.csv").read_text()
         data_registry(Path(env["HOME"]) / "data-registry", {"tables/customers.csv": churn}, project_dvc(root))
 
-    ran: set[str] = set()
+    ran: set[str] = set(ran_before)
     for block in readme_commands(guide):
         if any(line.startswith("make serve") for line in block):
             ran.update(run_server_block(block, root, env, active))

@@ -22,6 +22,9 @@ from scripts.answers import TEMPLATE, project_questions, question_values  # noqa
 from scripts.reserved_names import INSTALLED_NAMES_CODE, reservable, reserved_names
 
 TOOLS_BIN = Path(sys.executable).parent  # the template's .venv/bin: copier, uv, flake8
+# The generated projects' own suites run without measuring coverage (a third of their time), except where a
+# test checks it: tests/test_e2e.py's `make test`, which passes PYTEST_ARGS="" (the projects' default).
+GENERATED_PYTEST_ARGS = {"PYTEST_ARGS": "--no-cov"}
 
 # The questions whose every pair of values the render matrix covers: every choice and yes/no question
 # of a project, except the cml_* machine settings (asked only with cml; tests/test_ci.py covers them).
@@ -66,7 +69,8 @@ def run(command: list[str] | str, cwd: Path, timeout: int = 900, check: bool = T
         env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run a command with the template's tools first on PATH, without a terminal (stdin is empty, as in
     CI); show its output when it fails."""
-    full_env = {**os.environ, "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}", **(env or {})}
+    full_env = {**GENERATED_PYTEST_ARGS, **os.environ, "PATH": f"{TOOLS_BIN}{os.pathsep}{os.environ['PATH']}",
+                **(env or {})}
     started = time.monotonic()
     result = subprocess.run(
         command, cwd=cwd, env=full_env, shell=isinstance(command, str), stdin=subprocess.DEVNULL,

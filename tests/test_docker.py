@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import fnmatch
+import glob
 import json
 import os
 import re
@@ -19,6 +20,7 @@ import shlex
 import shutil
 import subprocess
 import time
+import tomllib
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -195,7 +197,9 @@ def test_dockerignore_keeps_what_the_images_copy_and_drops_the_rest(projects, va
               for source in shlex.split(options(i.arguments)[1])[:-1]}
     assert copied, "no COPY from the build context found"
     for source in copied - {"."}:
-        assert (root / source).exists() and not dockerignored(source.rstrip("/"), patterns), source
+        exists = glob.has_magic(source) or (root / source).exists()  # a pattern: a file a project may lack
+        assert exists and not dockerignored(source.rstrip("/").rstrip("*"), patterns), source
+    assert "uv.lock*" in copied  # the lock `make env` writes, when the project has one
     kept = [f"src/{PACKAGE}/cli.py", "params.yaml", "models/metadata/x-1.json", "models/x-1.skops"]
     dropped = [".venv/bin/python", ".conda/bin/python", ".git/HEAD", ".env", "data/raw/penguins.csv",
                "data/transformed/penguins-train.parquet", f"src/{PACKAGE}/__pycache__/cli.cpython-311.pyc",
@@ -265,7 +269,8 @@ class StandIn:
         *sources, destination = shlex.split(rest)
         for source in sources:
             if "from" not in flags:  # the build context: the first stage already runs in it
-                assert self.stage == 1 and (self.project / source).exists(), source
+                # A pattern may match nothing (`uv.lock*`: a project without a lock), a plain name must exist.
+                assert self.stage == 1 and (glob.has_magic(source) or (self.project / source).exists()), source
             elif not source.startswith("/opt/venv"):  # the venv is shared by every stage already
                 origin = self.project / source.removeprefix("/app/")
                 assert origin.exists(), f"{source} was not built by the earlier stage"
@@ -277,8 +282,12 @@ class StandIn:
     def on_run(self, arguments: str) -> None:
         if "useradd" in arguments:
             return
-        # --no-cache-dir keeps pip's cache out of image layers; here pip's cache makes reinstalling fast.
-        run(arguments.replace(" --no-cache-dir", ""), cwd=self.workdir, env=self.env, timeout=1500)
+        # The base image's pip is the template's here: it may install only the uv it already has.
+        for version in re.findall(r"pip install .*\buv==(\S+)", arguments):
+            assert run([str(TOOLS_BIN / "uv"), "--version"], cwd=self.workdir).stdout.split()[1] == version
+        # --no-cache(-dir) keeps pip's and uv's caches out of image layers; here their caches make reinstalling fast.
+        command = arguments.replace(" --no-cache-dir", "").replace(" --no-cache", "")
+        run(command, cwd=self.workdir, env=self.env, timeout=1500)
 
     def on_user(self, arguments: str) -> None:
         assert arguments.split(":")[0] not in {"0", "root"}, "images run as a non-root user"
@@ -352,10 +361,28 @@ def e2e_project(tmp_path: Path, **answers) -> Path:
     return render(tmp_path / "project", **{**DEFAULTS, "python_version": E2E_PYTHON, "docker": True, **answers})
 
 
+def lock(project: Path) -> dict[str, str]:
+    """Write uv.lock as `make env` does (from uv's cache when it has everything); the locked versions by name."""
+    uv = [str(TOOLS_BIN / "uv"), "lock", "--quiet", "--python", E2E_PYTHON]
+    if run(uv, cwd=project, env={"UV_OFFLINE": "1"}, check=False).returncode != 0:
+        run(uv, cwd=project)
+    return {package["name"]: package["version"]
+            for package in tomllib.loads((project / "uv.lock").read_text())["package"] if "version" in package}
+
+
+def installed(venv: Path, names: list[str]) -> dict[str, str]:
+    code = f"import importlib.metadata as m; print(*(m.version(n) for n in {names!r}))"
+    return dict(zip(names, run([str(venv / "bin" / "python"), "-c", code], cwd=venv).stdout.split()))
+
+
 @pytest.mark.e2e
 def test_api_image_trains_while_building_and_serves_from_its_runtime_stage(tmp_path):
     project = e2e_project(tmp_path, api="fastapi")
+    locked = lock(project)  # a project whose `make env` wrote uv.lock: the image gets exactly its versions
     image = StandIn(project, tmp_path / "venv").build(project / "Dockerfile.api")
+    names = ["scikit-learn", "pandas", "onnxruntime", "fastapi"]
+    assert installed(tmp_path / "venv", names) == {name: locked[name] for name in names}
+    assert not (tmp_path / "venv" / "bin" / "pytest").exists()  # the dev extra stays out of the image
     # The runtime stage holds the parameters, the freshly trained model and its checked export, nothing else.
     assert sorted(path.name for path in image.workdir.iterdir()) == ["artifacts", "models", "params.yaml"]
     # The image runs as another user than the one that built it: everything must be world-readable.
@@ -376,7 +403,7 @@ def test_api_image_with_train_0_serves_the_projects_own_model(tmp_path):
     venv_python = tmp_path / "venv" / "bin" / "python"
     run([str(venv_python), "-m", PACKAGE, "train", "train.cv_folds=0"], cwd=project)  # as `make train`
     trained = model_files(project)
-    image = StandIn(project, tmp_path / "venv", TRAIN="0").build(dockerfile)
+    image = StandIn(project, tmp_path / "image-venv", TRAIN="0").build(dockerfile)  # a new build: a new venv
     assert model_files(image.workdir) == trained and len(trained) == 2  # the model and its metadata
     assert "runtime    ONNX Runtime on artifacts/" in serves_health(image)
 
@@ -384,7 +411,9 @@ def test_api_image_with_train_0_serves_the_projects_own_model(tmp_path):
 @pytest.mark.e2e
 def test_jupyter_image_installs_the_project_and_starts_jupyterlab(tmp_path):
     project = e2e_project(tmp_path, api="none", use_dvc=False, tracking="none")
+    locked = lock(project)
     image = StandIn(project, tmp_path / "venv").build(project / "Dockerfile.jupyter")
+    assert installed(tmp_path / "venv", ["scikit-learn"]) == {"scikit-learn": locked["scikit-learn"]}
     notebooks = project / "notebooks"
     # Code in a notebook imports the package and finds the project (params.yaml) above notebooks/.
     found = run(["python", "-c", f"from {PACKAGE}.config import project_root; print(project_root())"],

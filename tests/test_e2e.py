@@ -26,6 +26,8 @@ from .helpers import (MAKE_TEST_PROJECTS, assert_import_names_are_reserved, bare
 
 pytestmark = pytest.mark.e2e
 PACKAGE = "penguin_classifier"
+# The make targets each project passed in the tests above, for the every-command test (it runs the others).
+TARGETS_RUN: dict[Path, set[str]] = {}
 PROJECTS = [MAKE_TEST_PROJECTS["e2e-default"], MAKE_TEST_PROJECTS["e2e-stubs"]]
 FREE_TEXT = {"description": 'Churn model: predicts who "leaves" #1 at $HOME \\ {{ x }} 😀',
              "author_name": "Zoë \"ML\" O'Brien, Co. & $USER \\"}
@@ -99,7 +101,10 @@ def test_make_data_train_predict_evaluate_test(project):
     root, answers, *_ = project
     raw = root / "data" / "raw" / "penguins.csv"
     raw_before = raw.read_bytes() if raw.exists() else None
-    result = run(["make", "data", "train", "predict", "evaluate", "test"], cwd=root)
+    # With the coverage measurement a project's suite has by default (the suite's other runs skip it).
+    targets = ["data", "train", "predict", "evaluate", "test"]
+    result = run(["make", *targets], cwd=root, env={"PYTEST_ARGS": ""})
+    TARGETS_RUN.setdefault(root, set()).update(targets)  # the every-command test need not run them again
     if raw_before is not None:
         assert raw.read_bytes() == raw_before  # raw data is immutable
 
@@ -124,6 +129,12 @@ def test_make_data_train_predict_evaluate_test(project):
     assert metrics["metrics"]["accuracy"] == pytest.approx(hold_out)
 
     assert "passed" in result.stdout and "structure  ok" in result.stdout
+    # `make test` measured the package's coverage, printed the lines it misses, and would fail under
+    # fail_under (pyproject.toml): the same measurement against a threshold no project meets fails.
+    assert re.search(r"^Required test coverage of \d+(\.\d+)?% reached. Total coverage: ", result.stdout, flags=re.M)
+    assert re.search(rf"^src/{PACKAGE}/\S+\.py +\d+ +\d+ +\d+ +\d+ +\d+% +\d", result.stdout, flags=re.M)
+    unmet = run([".venv/bin/python", "-m", "coverage", "report", "--fail-under=100"], cwd=root, check=False)
+    assert unmet.returncode == 2 and "Coverage failure: total of" in unmet.stdout, unmet.stdout
     assert "warning: no report" not in result.stdout, "a new project starts with both report sources"
     assert f"tests: {count_test_files(root)} file(s)" in result.stdout
 
@@ -202,4 +213,4 @@ def test_every_command_on_a_bare_machine(project, tmp_path):
     """Last: every `make help` target, the generators and the guide's commands, on the project the tests
     above have used (tests/every_command.py)."""
     root, answers, _, bare = project
-    run_every_command(root, answers, bare, tmp_path, PACKAGE)
+    run_every_command(root, answers, bare, tmp_path, PACKAGE, ran_before=TARGETS_RUN.get(root, set()))
