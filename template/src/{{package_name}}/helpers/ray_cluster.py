@@ -26,18 +26,22 @@ def require_ray(setting: str) -> None:
                           "run `make env EXTRAS=ray` (the project's optional extra ray).")
 
 
-def runtime_env() -> dict:
-    """What each worker receives: the project package (its source, caches left out)."""
-    return {"py_modules": [importlib.import_module(PACKAGE)], "excludes": ["__pycache__", "*.pyc"]}
+def runtime_env(env_vars: dict[str, str] | None = None) -> dict:
+    """What each worker receives: the project package (its source, caches left out), and env_vars."""
+    env = {"py_modules": [importlib.import_module(PACKAGE)], "excludes": ["__pycache__", "*.pyc"]}
+    return {**env, "env_vars": env_vars} if env_vars else env
 
 
-def connect(setting: str) -> ModuleType:
-    """ray, initialised on the cluster at RAY_ADDRESS or on a new local instance; prints which."""
+def connect(setting: str, env_vars: dict[str, str] | None = None) -> ModuleType:
+    """ray, initialised on the cluster at RAY_ADDRESS or on a new local instance; prints which. env_vars are
+    set for the driver (this process) and for every worker of the run; a variable already set here wins."""
     os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
     require_ray(setting)
+    env_vars = {name: os.environ.get(name, value) for name, value in (env_vars or {}).items()}
+    os.environ.update(env_vars)
     import ray
     address = os.environ.get("RAY_ADDRESS") or None
-    ray.init(address=address, runtime_env=runtime_env(), include_dashboard=False, log_to_driver=False)
+    ray.init(address=address, runtime_env=runtime_env(env_vars), include_dashboard=False, log_to_driver=False)
     where = f"cluster at {address}" if address else "a local Ray instance (set RAY_ADDRESS for a cluster)"
     nodes = sum(1 for node in ray.nodes() if node["Alive"])
     print(f"ray        {where}: {nodes} node(s), {int(ray.cluster_resources().get('CPU', 0))} CPU(s), "

@@ -142,6 +142,16 @@ def measure(files: list[Path], features: list[str], columns: dict[str, Any] | No
     return rows, size
 
 
+# Ray Data reads the Parquet footers of its input on a pool of actors, 32 by default: 32 worker processes
+# to start before the first row is read, half a minute on a small cluster. One per thousand files instead.
+FOOTER_ACTORS = "RAY_DATA_PARQUET_FOOTER_NUM_ACTORS"
+
+
+def footer_reader_actors(files: int) -> int:
+    """FooterReader actors for an input of this many files (RAY_DATA_PARQUET_FOOTER_NUM_ACTORS)."""
+    return min(32, max(1, math.ceil(files / 1000)))
+
+
 def predict_on_ray(paths: ProjectPaths, source: Path, output: Path, model_path: Path | None,
                    metadata: dict[str, Any], params: dict[str, Any]) -> Path:
     """Predict every row of source on the Ray cluster into the output folder; return it."""
@@ -153,7 +163,7 @@ def predict_on_ray(paths: ProjectPaths, source: Path, output: Path, model_path: 
     chunk_rows = int(params["predict"]["chunk_rows"])
     from ..helpers.ray_cluster import connect
 
-    ray = connect("predict.backend")
+    ray = connect("predict.backend", env_vars={FOOTER_ACTORS: str(footer_reader_actors(len(files)))})
     tmp = output.with_name(f".{output.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
         tally = ray.remote(num_cpus=0)(Tally).remote()
