@@ -414,6 +414,7 @@ def test_jupyter_image_installs_the_project_and_starts_jupyterlab(tmp_path):
     locked = lock(project)
     image = StandIn(project, tmp_path / "venv").build(project / "Dockerfile.jupyter")
     assert installed(tmp_path / "venv", ["scikit-learn"]) == {"scikit-learn": locked["scikit-learn"]}
+    run(["python", "-m", "pip", "--version"], cwd=project, env=image.env)  # `%pip install` in a notebook
     notebooks = project / "notebooks"
     # Code in a notebook imports the package and finds the project (params.yaml) above notebooks/.
     found = run(["python", "-c", f"from {PACKAGE}.config import project_root; print(project_root())"],
