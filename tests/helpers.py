@@ -86,14 +86,19 @@ def run(command: list[str] | str, cwd: Path, timeout: int = 900, check: bool = T
     return result
 
 
+def run_uv_offline_first(command: list[str], cwd: Path, env: dict[str, str] | None = None
+                         ) -> subprocess.CompletedProcess:
+    """A command that runs uv, resolving from uv's cache first: online, uv revalidates every package with
+    the index (about 25 s a project, offline under 1 s). When the cache lacks something, the offline try
+    fails at once and the command runs online."""
+    offline = run(command, cwd=cwd, env={**(env or {}), "UV_OFFLINE": "1"}, check=False)
+    return offline if offline.returncode == 0 else run(command, cwd=cwd, env=env)
+
+
 def make_env(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """`make env` in a project, uv resolving from its cache first: online, uv revalidates every package
-    with the index (about 25 s a project, offline under 1 s). When the cache lacks something, the offline
-    try fails at once and the build runs online. Bare-machine tests call `make env` itself instead."""
-    offline = run(["make", "env", *args], cwd=root, env={**(env or {}), "UV_OFFLINE": "1"}, check=False)
-    if offline.returncode == 0:
-        return offline
-    return run(["make", "env", *args], cwd=root, env=env)
+    """`make env` in a project, offline first (run_uv_offline_first). Bare-machine tests call `make env`
+    itself instead."""
+    return run_uv_offline_first(["make", "env", *args], root, env)
 
 
 def is_valid(answers: dict[str, Any]) -> bool:

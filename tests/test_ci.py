@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .helpers import DEFAULTS, TOOLS_BIN, data_registry, render, run
+from .helpers import DEFAULTS, TOOLS_BIN, data_registry, render, run, run_uv_offline_first
 
 GITHUB_FILES = [".github/workflows/ci.yml", ".github/workflows/cml.yaml", ".github/actionlint.yaml"]
 GITLAB_FILE = ".gitlab-ci.yml"
@@ -283,10 +283,8 @@ def test_cml_runner_launch_step_passes_the_answers_as_documented_flags(projects,
 
 
 def dvc(*args: str, cwd: Path) -> None:
-    """DVC from uv's tool cache (offline first, as helpers.make_env), for a data registry outside any project."""
-    command = [str(TOOLS_BIN / "uv"), "tool", "run", "--from", "dvc", "dvc", *args]
-    if run(command, cwd=cwd, env={"UV_OFFLINE": "1"}, check=False).returncode != 0:
-        run(command, cwd=cwd)
+    """DVC from uv's tool cache (offline first), for a data registry outside any project."""
+    run_uv_offline_first([str(TOOLS_BIN / "uv"), "tool", "run", "--from", "dvc", "dvc", *args], cwd)
 
 
 FIRST_EXTRA, SECOND_EXTRA = "id,weight\n1,2.5\n", "id,weight\n1,2.5\n2,3.5\n"

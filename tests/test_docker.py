@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .helpers import DEFAULTS, TOOLS_BIN, free_port, render, run
+from .helpers import DEFAULTS, TOOLS_BIN, free_port, render, run, run_uv_offline_first
 
 PACKAGE = "penguin_classifier"
 DOCKER_FILES = ["Dockerfile.api", "Dockerfile.jupyter", "docker-compose.yml", ".dockerignore"]
@@ -363,9 +363,7 @@ def e2e_project(tmp_path: Path, **answers) -> Path:
 
 def lock(project: Path) -> dict[str, str]:
     """Write uv.lock as `make env` does (from uv's cache when it has everything); the locked versions by name."""
-    uv = [str(TOOLS_BIN / "uv"), "lock", "--quiet", "--python", E2E_PYTHON]
-    if run(uv, cwd=project, env={"UV_OFFLINE": "1"}, check=False).returncode != 0:
-        run(uv, cwd=project)
+    run_uv_offline_first([str(TOOLS_BIN / "uv"), "lock", "--quiet", "--python", E2E_PYTHON], project)
     return {package["name"]: package["version"]
             for package in tomllib.loads((project / "uv.lock").read_text())["package"] if "version" in package}
 
